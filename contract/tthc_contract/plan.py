@@ -1,0 +1,256 @@
+"""The plan file (SPEC section 3): units, targets, alert rules, routes and sources.
+
+``load_plan`` validates the YAML and reports every problem with its path, e.g.
+``unit_targets.vpdkd: unknown unit 'vpdkd'``. Every key is documented in
+``docs/plan-file.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .durations import parse_duration
+from .indicators import BY_CODE, INDICATORS
+from .periods import PeriodKind
+
+UnitCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Fraction01 = Annotated[float, Field(ge=0.0, le=1.0)]
+ALL = "*"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitSpec(_Strict):
+    code: UnitCode
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    units: list[UnitSpec] = []
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, Field(json_schema_extra={"type": "string"})]
+
+
+class AlertRules(_Strict):
+    periods: list[Literal["month", "quarter", "year"]] = ["month", "year"]
+    min_cases: Annotated[int, Field(ge=0)] = 10
+    pending: Duration = timedelta(minutes=5)
+    recovery_margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    repeat: Duration = timedelta(hours=24)
+    due_soon: Duration = timedelta(hours=48)
+
+    _parse = field_validator("pending", "repeat", "due_soon", mode="before")(lambda cls, v: _duration(v))
+
+    @property
+    def period_kinds(self) -> tuple[PeriodKind, ...]:
+        return tuple(dict.fromkeys(self.periods))
+
+
+class Route(_Strict):
+    name: str | None = None
+    units: list[str] = [ALL]
+    webhook: str | list[str] | None = None
+    email: str | list[str] | None = None
+
+    @property
+    def webhooks(self) -> list[str]:
+        return _as_list(self.webhook)
+
+    @property
+    def emails(self) -> list[str]:
+        return _as_list(self.email)
+
+
+class Source(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=255)]
+    key_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    units: list[str] = [ALL]
+
+
+TargetMap = dict[str, Fraction01 | None]
+
+
+class PlanSpec(_Strict):
+    org: UnitSpec
+    targets: TargetMap = {}
+    unit_targets: dict[str, TargetMap] = {}
+    alerts: AlertRules = AlertRules()
+    routes: list[Route] = [Route()]
+    sources: list[Source] = []
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+class PlanError(ValueError):
+    """The plan file is wrong; ``problems`` lists each one with its path."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"plan file {source} is not valid:\n{listing}")
+
+
+class Plan:
+    """A validated plan: the unit tree with lookups and the effective targets."""
+
+    def __init__(self, spec: PlanSpec, source: str = "<plan>") -> None:
+        self.spec = spec
+        self.source = source
+        self.parent: dict[str, str | None] = {}
+        self.names: dict[str, str] = {}
+        self.children: dict[str, list[str]] = {}
+        self._index(spec.org, None)
+
+    def _index(self, unit: UnitSpec, parent: str | None) -> None:
+        self.parent[unit.code] = parent
+        self.names[unit.code] = unit.name
+        self.children[unit.code] = [u.code for u in unit.units]
+        for child in unit.units:
+            self._index(child, unit.code)
+
+    @property
+    def root(self) -> str:
+        return self.spec.org.code
+
+    @property
+    def alerts(self) -> AlertRules:
+        return self.spec.alerts
+
+    @cached_property
+    def unit_codes(self) -> frozenset[str]:
+        return frozenset(self.parent)
+
+    def ancestors(self, code: str) -> list[str]:
+        """``code`` and every unit above it, nearest first."""
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None:
+            chain.append(current)
+            current = self.parent[current]
+        return chain
+
+    def descendants(self, code: str) -> list[str]:
+        """``code`` and every unit below it, depth first."""
+        found = [code]
+        for child in self.children[code]:
+            found.extend(self.descendants(child))
+        return found
+
+    def walk(self) -> Iterator[tuple[str, int]]:
+        """Every unit with its depth, parents before children."""
+        stack = [(self.root, 0)]
+        while stack:
+            code, depth = stack.pop()
+            yield code, depth
+            stack.extend((c, depth + 1) for c in reversed(self.children[code]))
+
+    def targets(self, unit: str) -> dict[str, float | None]:
+        """Effective targets of ``unit``: its override, else the plan's, else the default."""
+        own = self.spec.unit_targets.get(unit, {})
+        result: dict[str, float | None] = {}
+        for ind in INDICATORS:
+            if ind.code in own:
+                result[ind.code] = own[ind.code]
+            elif ind.code in self.spec.targets:
+                result[ind.code] = self.spec.targets[ind.code]
+            else:
+                result[ind.code] = ind.default_target
+        return result
+
+    def source_units(self, source: Source) -> frozenset[str] | None:
+        """The units ``source`` may send for, ``None`` meaning all of them (subtrees included)."""
+        if ALL in source.units:
+            return None
+        return frozenset(d for u in source.units for d in self.descendants(u))
+
+
+def _cross_check(spec: PlanSpec) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    stack = [spec.org]
+    while stack:
+        unit = stack.pop()
+        seen[unit.code] = seen.get(unit.code, 0) + 1
+        stack.extend(unit.units)
+    known = ", ".join(sorted(seen))
+    problems += [f"org: unit code {c!r} is used {n} times" for c, n in seen.items() if n > 1]
+
+    def unit_ref(path: str, code: str, allow_all: bool) -> None:
+        if not (code in seen or (allow_all and code == ALL)):
+            problems.append(f"{path}: unknown unit {code!r} (units of the plan: {known})")
+
+    def indicator_ref(path: str, targets: TargetMap) -> None:
+        for code in targets:
+            if code not in BY_CODE:
+                problems.append(f"{path}.{code}: unknown indicator (indicators: {', '.join(BY_CODE)})")
+
+    indicator_ref("targets", spec.targets)
+    for code, targets in spec.unit_targets.items():
+        unit_ref(f"unit_targets.{code}", code, allow_all=False)
+        indicator_ref(f"unit_targets.{code}", targets)
+    for i, route in enumerate(spec.routes):
+        for code in route.units:
+            unit_ref(f"routes[{i}].units", code, allow_all=True)
+    ids = [s.id for s in spec.sources]
+    for i, source in enumerate(spec.sources):
+        if ids.count(source.id) > 1:
+            problems.append(f"sources[{i}].id: source {source.id!r} is listed more than once")
+        for code in source.units:
+            unit_ref(f"sources[{i}].units", code, allow_all=True)
+    return problems
+
+
+def _format_pydantic(error: ValidationError) -> list[str]:
+    problems = []
+    for err in error.errors():
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (see docs/plan-file.md for the keys a plan may have)"
+        problems.append(f"{path or '(top level)'}: {message}")
+    return problems
+
+
+def parse_plan(data: Any, source: str = "<plan>") -> Plan:
+    if not isinstance(data, dict):
+        raise PlanError(source, ["the file must be a mapping with at least the key 'org'"])
+    try:
+        spec = PlanSpec.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(source, _format_pydantic(exc)) from None
+    problems = _cross_check(spec)
+    if problems:
+        raise PlanError(source, problems)
+    return Plan(spec, source)
+
+
+def load_plan(path: str | Path) -> Plan:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PlanError(str(path), [f"not valid YAML: {exc}"]) from None
+    return parse_plan(data, str(path))

@@ -1,0 +1,82 @@
+"""Settings from the environment (SPEC section 1). Every one has the SPEC's default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    data_dir: Path = Path("data")
+    clickhouse_url: str = ""
+    """Empty means the embedded engine in ``<data_dir>/clickhouse``."""
+    plan: Path = Path("deploy/plans/dong-phu-2026.yaml")
+    stream_key: SecretStr | None = None
+    """Key with which ingest signs what it publishes (default: ``<data_dir>/stream.key``)."""
+
+    ingest_host: str = "127.0.0.1"
+    ingest_port: int = 8081
+    ingest_workers: int = Field(default_factory=lambda: min(4, os.cpu_count() or 1), ge=1)
+    """Ingest worker processes; validation is CPU-bound, so one per core."""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 8082
+    alerts_host: str = "127.0.0.1"
+    alerts_port: int = 8083
+
+    api_keys: SecretStr = SecretStr("")
+    """``source=key,source2=key2``: extra keys that may send for every unit."""
+
+    alertmanager_url: str = "http://127.0.0.1:9093"
+    grafana_url: str | None = None
+    grafana_token: SecretStr | None = None
+
+    log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|console)$")
+
+    metrics_flush_rows: int = Field(10_000, ge=1)
+    metrics_flush_ms: int = Field(200, ge=1)
+    metrics_snapshot_interval_s: float = Field(60.0, gt=0)
+    metrics_snapshot_min_gap_ms: int = Field(1000, ge=0)
+    """Snapshots after flushes are coalesced: at most one per gap."""
+    dedup_window: str = "35d"
+    """How long metrics remembers an event id to refuse a re-sent duplicate."""
+
+    @property
+    def clickhouse_dsn(self) -> str:
+        return self.clickhouse_url or "chdb://" + str((self.data_dir / "clickhouse").resolve())
+
+    @property
+    def stream_key_file(self) -> Path:
+        return self.data_dir / "stream.key"
+
+    @field_validator("clickhouse_url")
+    @classmethod
+    def _check_clickhouse_url(cls, value: str) -> str:
+        if not value:
+            return value
+        scheme = urlsplit(value).scheme
+        if scheme not in ("chdb", "http", "https"):
+            raise ValueError(
+                "TTHC_CLICKHOUSE_URL must be chdb:///abs/path (embedded engine) "
+                "or http(s)://user:pass@host:8123/db (ClickHouse server)"
+            )
+        if scheme == "chdb" and not urlsplit(value).path.startswith("/"):
+            raise ValueError("TTHC_CLICKHOUSE_URL: a chdb:// URL needs an absolute path")
+        return value
+
+    def extra_keys(self) -> dict[str, str]:
+        """``TTHC_API_KEYS`` parsed into {key: source}; raises on a malformed pair."""
+        keys: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in self.api_keys.get_secret_value().split(","))):
+            source, sep, key = pair.partition("=")
+            if not sep or not source.strip() or not key.strip():
+                raise ValueError("TTHC_API_KEYS must look like source=key,source2=key2")
+            keys[key.strip()] = source.strip()
+        return keys

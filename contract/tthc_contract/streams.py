@@ -1,0 +1,47 @@
+"""Redis stream names and entry fields: the one place they are spelled out.
+
+Entry format of ``tthc:events``: the field ``event`` holds the CloudEvents JSON of
+one event (UTF-8). That is all a producer inside the network needs to ``XADD``.
+Ingest adds ``source``, ``id`` and ``sig`` (see ``signing``) so that metrics can
+store what ingest already validated without validating it again.
+"""
+
+from __future__ import annotations
+
+EVENTS = "tthc:events"
+"""Validated case and feedback events, one CloudEvent per entry."""
+
+INDICATORS = "tthc:indicators"
+"""Indicator snapshots and due-soon lists published by metrics."""
+
+ALERTS = "tthc:alerts"
+"""Alert state changes published by alerts."""
+
+DEAD = "tthc:dead"
+"""Entries metrics could not store, with the reason and the original fields."""
+
+EVENT_FIELD = b"event"
+"""The field of a ``tthc:events`` entry that holds the event JSON."""
+SOURCE_FIELD = b"source"
+ID_FIELD = b"id"
+SIG_FIELD = b"sig"
+
+KIND_FIELD = b"kind"
+"""Field of a ``tthc:indicators`` entry naming what the ``body`` holds."""
+
+BODY_FIELD = b"body"
+"""JSON body of a ``tthc:indicators`` or ``tthc:alerts`` entry."""
+
+KIND_SNAPSHOT = "indicators"
+KIND_DUE_SOON = "due_soon"
+
+METRICS_GROUP = "metrics"
+ALERTS_GROUP = "alerts"
+ALERT_ARCHIVE_GROUP = "metrics-alerts"
+"""Consumer group with which metrics archives ``tthc:alerts`` into ClickHouse."""
+
+INDICATORS_MAXLEN = 100_000
+"""Snapshots are recomputed all the time; older ones only need to live briefly."""
+
+ALERTS_MAXLEN = 100_000
+DEAD_MAXLEN = 1_000_000
