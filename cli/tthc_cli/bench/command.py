@@ -1,0 +1,36 @@
+"""``tthc bench ingest|pipeline|all``."""
+
+from __future__ import annotations
+
+import argparse
+
+from tthc_contract.plan import load_plan
+from tthc_contract.settings import Settings
+
+from .report import Report
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("which", choices=["ingest", "pipeline", "all"], nargs="?", default="all")
+    p.add_argument("--api-key", default="demo-igate-key", help="a key of the plan's igate source")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = load_plan(Settings().plan)
+    failed: list[str] = []
+    if args.which in ("ingest", "all"):
+        from .ingest import bench_ingest
+
+        report = Report("tthc bench ingest")
+        bench_ingest(plan, args.api_key, report)
+        failed += report.failed
+    if args.which in ("pipeline", "all"):
+        from .pipeline import bench_pipeline
+
+        report = Report("tthc bench pipeline")
+        bench_pipeline(plan, report)
+        failed += report.failed
+    if failed:
+        print(f"\ntargets missed: {', '.join(failed)}")
+    return 0

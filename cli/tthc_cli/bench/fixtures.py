@@ -1,0 +1,127 @@
+"""What the benchmarks run against: a private redis-server, services as child processes,
+and realistic events from the simulator's generator."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+from tthc_contract.periods import LOCAL_TZ
+from tthc_contract.plan import Plan
+
+from ..simulate.generator import Generator
+from ..simulate.profile import build_profiles
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def private_redis(workdir: Path) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not installed: run 'make redis' first")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait()
+
+
+@contextmanager
+def workdir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="tthc-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def service(name: str, env: dict[str, str], health_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    tthc = str(Path(sys.executable).parent / "tthc")
+    process = subprocess.Popen([tthc, "run", name], env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"tthc run {name} exited with {process.returncode}")
+            try:
+                if httpx.get(health_url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def bench_env(data: Path, redis_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TTHC_")}
+    env.update(
+        TTHC_REDIS_URL=redis_url,
+        TTHC_DATA_DIR=str(data),
+        TTHC_LOG_LEVEL="WARNING",
+        TTHC_PLAN=os.environ.get("TTHC_PLAN", "deploy/plans/dong-phu-2026.yaml"),
+    )
+    env.update(extra)
+    return env
+
+
+def realistic_events(plan: Plan, count: int, seed: int = 1, run_id: str = "bench") -> list[dict[str, Any]]:
+    """``count`` events of whole case lifecycles over the past year, in time order."""
+    units = [u for u, _ in plan.walk() if not plan.children[u]]
+    generator = Generator(build_profiles(units, []), seed, "igate", run_id)
+    now = datetime.now(LOCAL_TZ)
+    events: list[Any] = []
+    step = timedelta(days=365) / max(1, count // 6)
+    received = now - timedelta(days=380)
+    while len(events) < count:
+        events += [
+            t for t in generator.case(generator.next_unit(), received, timedelta(days=1)) if t.at <= now
+        ]
+        received += step
+    events.sort()
+    return [t.event for t in events[:count]]

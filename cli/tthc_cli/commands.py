@@ -1,0 +1,94 @@
+"""Subcommand registration: name, arguments, and the module that does the work."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+Sub = Any  # argparse's private _SubParsersAction
+
+SERVICES = ("ingest", "metrics", "alerts")
+
+
+def _run(sub: Sub) -> None:
+    p = sub.add_parser("run", help="run one service in the foreground")
+    p.add_argument("service", choices=SERVICES)
+
+    def handler(args: argparse.Namespace) -> int:
+        from .runner import run_service
+
+        return run_service(args.service)
+
+    p.set_defaults(handler=handler)
+
+
+def _up(sub: Sub) -> None:
+    p = sub.add_parser("up", help="run every service as a child process, restarting any that dies")
+    p.add_argument("--only", nargs="+", choices=SERVICES, help="run only these services")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .runner import available_services
+        from .supervisor import up
+
+        return up(args.only or available_services())
+
+    p.set_defaults(handler=handler)
+
+
+def _hash_key(sub: Sub) -> None:
+    p = sub.add_parser("hash-key", help="print the sha256 of an API key, for the plan's sources")
+    p.add_argument("key")
+
+    def handler(args: argparse.Namespace) -> int:
+        import hashlib
+
+        print(hashlib.sha256(args.key.encode()).hexdigest())
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
+def _check_plan(sub: Sub) -> None:
+    p = sub.add_parser("check-plan", help="validate a plan file and print its units and targets")
+    p.add_argument("path", nargs="?", help="plan file (default: TTHC_PLAN)")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .plan_report import check_plan
+
+        return check_plan(args.path)
+
+    p.set_defaults(handler=handler)
+
+
+def _simulate(sub: Sub) -> None:
+    from .simulate.command import add_arguments
+
+    p = sub.add_parser("simulate", help="send realistic events for the plan's units to ingest")
+    add_arguments(p)
+
+
+def _bench(sub: Sub) -> None:
+    from .bench.command import add_arguments
+
+    p = sub.add_parser("bench", help="measure throughput against a same-run baseline")
+    add_arguments(p)
+
+
+def _export_schema(sub: Sub) -> None:
+    p = sub.add_parser("export-schema", help="write the JSON Schema of the events to docs/")
+    p.add_argument("--output", default="docs/events.schema.json")
+
+    def handler(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from tthc_contract.events import events_json_schema_text
+
+        Path(args.output).write_text(events_json_schema_text(), encoding="utf-8")
+        print(f"wrote {args.output}")
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
+REGISTRY: list[Callable[[Sub], None]] = [_run, _up, _simulate, _bench, _hash_key, _check_plan, _export_schema]

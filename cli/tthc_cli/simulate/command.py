@@ -1,0 +1,140 @@
+"""``tthc simulate``: backfill history and/or send live traffic for the plan's units."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import os
+import random
+import time
+from datetime import datetime, timedelta
+
+from tqdm import tqdm
+from tthc_contract.periods import LOCAL_TZ
+from tthc_contract.plan import load_plan
+from tthc_contract.settings import Settings
+
+from .generator import Generator, Timed
+from .profile import KNOBS, build_profiles
+from .sender import IngestRefused, Sender
+
+EVENTS_PER_CASE = 6.5
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    s = Settings()
+    p.add_argument("--url", default=f"http://{s.ingest_host}:{s.ingest_port}", help="ingest base URL")
+    p.add_argument("--api-key", default=os.environ.get("TTHC_SIM_API_KEY", "demo-igate-key"))
+    p.add_argument("--source", default="igate", help="the source of the API key")
+    p.add_argument("--seed", type=int, default=2026, help="same seed, same events")
+    p.add_argument("--rate", type=float, default=20.0, help="events per second sent (0: as fast as possible)")
+    p.add_argument("--days", type=float, default=0.0, help="days of history to backfill first")
+    p.add_argument("--cases-per-day", type=float, default=150.0, help="cases per day in the backfill")
+    p.add_argument(
+        "--live",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send live traffic (default: on unless --days is given)",
+    )
+    p.add_argument("--cases", type=int, default=0, help="stop live mode after this many cases (0: never)")
+    p.add_argument("--duration", type=float, default=0.0, help="stop live mode after this many seconds")
+    p.add_argument("--day-seconds", type=float, default=60.0, help="length of a simulated day in live mode")
+    p.add_argument("--units", nargs="+", help="simulate only these units")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="UNIT.KNOB=VALUE",
+        help="e.g. kt.online_rate=0.8 (knobs: " + ", ".join(KNOBS) + ")",
+    )
+    p.add_argument("--batch", type=int, default=100, help="events per request")
+    p.add_argument("--run-id", help="prefix of event ids (default: from seed, and start time in live mode)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = load_plan(Settings().plan)
+    units = args.units or [u for u, _ in plan.walk() if not plan.children[u]]
+    try:
+        profiles = build_profiles(units, args.set)
+    except ValueError as exc:
+        print(f"tthc simulate: {exc}")
+        return 2
+    live = args.live if args.live is not None else args.days == 0
+    run_id = args.run_id or (f"sim{args.seed}" + (f"-{int(time.time())}" if live else ""))
+    generator = Generator(profiles, args.seed, args.source, run_id)
+    sender = Sender(args.url, args.api_key, args.rate)
+    try:
+        asyncio.run(_simulate(args, generator, sender, live))
+    except IngestRefused as exc:
+        print(f"tthc simulate: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print(f"tthc simulate: {sender.sent} events sent")
+    return 0
+
+
+async def _simulate(args: argparse.Namespace, generator: Generator, sender: Sender, live: bool) -> None:
+    try:
+        if args.days > 0:
+            await _backfill(args, generator, sender)
+        if live:
+            await _live(args, generator, sender)
+    finally:
+        await sender.close()
+
+
+async def _backfill(args: argparse.Namespace, generator: Generator, sender: Sender) -> None:
+    now = datetime.now(LOCAL_TZ)
+    start = now - timedelta(days=args.days)
+    rnd = random.Random(args.seed)
+    count = int(args.cases_per_day * args.days)
+    events: list[Timed] = []
+    for _ in range(count):
+        received = start + (now - start) * rnd.random()
+        events += [
+            t for t in generator.case(generator.next_unit(), received, timedelta(days=1)) if t.at <= now
+        ]
+    events.sort()
+    with tqdm(total=len(events), unit="ev", desc="backfill", disable=args.no_progress) as bar:
+        for i in range(0, len(events), args.batch):
+            chunk = [t.event for t in events[i : i + args.batch]]
+            await sender.send(chunk)
+            bar.update(len(chunk))
+
+
+def _pop_due(pending: list[Timed], now: datetime) -> list[dict[str, object]]:
+    due = []
+    while pending and pending[0].at <= now:
+        due.append(heapq.heappop(pending).event)
+    return due
+
+
+async def _live(args: argparse.Namespace, generator: Generator, sender: Sender) -> None:
+    day = timedelta(seconds=args.day_seconds)
+    case_interval = EVENTS_PER_CASE / args.rate if args.rate > 0 else 0.01
+    pending: list[Timed] = []
+    started = 0
+    next_case = time.monotonic()
+    began = time.monotonic()
+    with tqdm(unit="ev", desc="live", disable=args.no_progress) as bar:
+        while True:
+            clock = time.monotonic()
+            more_cases = (not args.cases or started < args.cases) and (
+                not args.duration or clock - began < args.duration
+            )
+            if more_cases and clock >= next_case:
+                for timed in generator.case(generator.next_unit(), datetime.now(LOCAL_TZ), day):
+                    heapq.heappush(pending, timed)
+                started += 1
+                next_case = clock + case_interval
+            due = _pop_due(pending, datetime.now(LOCAL_TZ))
+            for i in range(0, len(due), args.batch):
+                await sender.send(due[i : i + args.batch])
+                bar.update(len(due[i : i + args.batch]))
+            if not more_cases and not pending:
+                return
+            await asyncio.sleep(0.05 if not due else 0)
