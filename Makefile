@@ -1,0 +1,35 @@
+# The two commands of the README: `make demo` (run the system) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup redis demo test lint types unit bench clean
+
+setup:                ## virtual environment with the locked dependencies
+	@deploy/local/ensure-python.sh
+
+redis: setup          ## a local Redis at TTHC_REDIS_URL, started if none answers
+	@deploy/local/ensure-redis.sh
+
+demo: redis           ## run every service and simulated traffic (Ctrl-C stops)
+	@deploy/local/demo.sh
+
+test: setup           ## lint, types, then the whole test suite (real Redis, real ClickHouse engine)
+	@deploy/local/ensure-redis.sh --binary-only
+	$(MAKE) --no-print-directory lint types unit
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: redis          ## throughput benchmarks with same-run baselines
+	$(BIN)/tthc bench all
+
+clean:
+	rm -rf .venv .tools data .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tthc_contract.durations import format_duration, parse_duration
+from tthc_contract.indicators import CODES
+from tthc_contract.plan import PlanError, load_plan, parse_plan
+
+from ..conftest import PLAN_PATH
+
+
+def shipped() -> dict[str, Any]:
+    return yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
+
+
+def problems_of(data: Any) -> list[str]:
+    with pytest.raises(PlanError) as info:
+        parse_plan(data, "test.yaml")
+    return info.value.problems
+
+
+def test_shipped_plan_has_the_seven_units_and_eight_targets() -> None:
+    plan = load_plan(PLAN_PATH)
+    assert plan.root == "dong-phu"
+    assert plan.children["dong-phu"] == ["hcc", "vp", "kt", "vhxh", "dvth", "vpdkdd", "thue10"]
+    assert plan.names["kt"] == "Phòng Kinh tế"
+    targets = plan.targets("kt")
+    assert [targets[c] for c in CODES] == [0.90, 0.80, 0.95, 1.00, 1.00, 0.90, 1.00, 0.95, None]
+
+
+def test_unit_targets_override_only_that_unit() -> None:
+    data = shipped()
+    data["unit_targets"] = {"vpdkdd": {"online_rate": 0.8}}
+    plan = parse_plan(data)
+    assert plan.targets("vpdkdd")["online_rate"] == 0.8
+    assert plan.targets("kt")["online_rate"] == 0.9
+
+
+def test_tree_of_any_depth() -> None:
+    data = shipped()
+    data["org"] = {
+        "code": "dong-nai",
+        "name": "Tỉnh Đồng Nai",
+        "units": [
+            {**data["org"]},
+            {"code": "xa-b", "name": "Xã B", "units": [{"code": "b-kt", "name": "KT"}]},
+        ],
+    }
+    plan = parse_plan(data)
+    assert plan.ancestors("kt") == ["kt", "dong-phu", "dong-nai"]
+    assert plan.descendants("xa-b") == ["xa-b", "b-kt"]
+    assert [code for code, _ in plan.walk()][:3] == ["dong-nai", "dong-phu", "hcc"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda d: d.update(unit_targets={"vpdkd": {"online_rate": 0.8}}),
+            "unit_targets.vpdkd: unknown unit 'vpdkd'",
+        ),
+        (
+            lambda d: d.update(routes=[{"units": ["ktt"], "webhook": "http://x"}]),
+            "routes[0].units: unknown unit 'ktt'",
+        ),
+        (
+            lambda d: d["org"]["units"].append({"code": "kt", "name": "again"}),
+            "org: unit code 'kt' is used 2 times",
+        ),
+        (
+            lambda d: d["targets"].update(online_rate=1.2),
+            "targets.online_rate: Input should be less than or equal to 1",
+        ),
+        (
+            lambda d: d["targets"].update(online_rate=-0.1),
+            "targets.online_rate: Input should be greater than or equal to 0",
+        ),
+        (lambda d: d["alerts"].update(pending="5x"), "alerts.pending: '5x' is not a duration"),
+        (lambda d: d["targets"].update(speed_rate=0.5), "targets.speed_rate: unknown indicator"),
+        (lambda d: d.update(colour="blue"), "colour: unknown key"),
+        (
+            lambda d: d["sources"].append(copy.deepcopy(d["sources"][0])),
+            "sources[1].id: source 'igate' is listed more than once",
+        ),
+        (
+            lambda d: d["sources"][0].update(key_sha256="abc"),
+            "sources[0].key_sha256: String should match pattern",
+        ),
+    ],
+)
+def test_each_mistake_is_named_with_its_path(edit: Any, expected: str) -> None:
+    data = shipped()
+    edit(data)
+    problems = problems_of(data)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_unreadable_and_not_yaml(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="cannot read the file"):
+        load_plan(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("org: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="not valid YAML"):
+        load_plan(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("5m", 300), ("24h", 86400), ("2d", 172800), ("1h30m", 5400), ("250ms", 0.25)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+    assert parse_duration(format_duration(parse_duration(text))) == parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["5x", "", "5", "m5", "5 m", "-5m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
