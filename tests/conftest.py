@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tthc_contract.plan import Plan, load_plan
 
 from .servers import RedisServer

@@ -8,6 +8,7 @@ import sys
 
 import uvloop
 from pydantic import ValidationError
+
 from tthc_contract.logs import configure_logging, get_logger
 from tthc_contract.plan import PlanError
 from tthc_contract.settings import Settings

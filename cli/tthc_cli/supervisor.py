@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 import redis
+
 from tthc_contract.logs import configure_logging, get_logger
 from tthc_contract.settings import Settings
 

@@ -1,9 +1,10 @@
 """The indicator catalogue of SPEC section 4: codes, Vietnamese names, default targets.
 
-Each indicator is a ratio of two counts. The counts are columns of the ClickHouse
-view ``unit_month_counts`` (metrics migrations); this catalogue names which column is
-the numerator and which the denominator, so the metrics API, the alert texts and the
-Grafana panels all read one definition.
+Each indicator is a ratio of two counts. What makes a case count (online? late?) is
+defined once, per case, in the ClickHouse views ``case_status(at)`` and
+``feedback_status(at)`` (metrics migrations); how each count adds those flags up is
+defined here. The metrics API, the snapshots and the Grafana panels all build their
+SQL from these two places.
 """
 
 from __future__ import annotations
@@ -58,6 +59,30 @@ COUNT_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(c for i in INDICATORS for c in (i.denominator, i.numerator))
 )
 """Every count column the indicators read, each once, in catalogue order."""
+
+
+CASE_COUNTS: dict[str, str] = {
+    "cases": "count()",
+    "online": "sum(is_online)",
+    "payments": "sum(payment_count)",
+    "portal_payments": "sum(portal_payment_count)",
+    "digitized": "sum(is_digitized)",
+    "synced": "sum(is_synced)",
+    "result_cases": "sum(is_result_case)",
+    "e_results": "sum(has_e_result)",
+    "reused": "sum(is_reused)",
+    "satisfied": "sum(is_satisfied)",
+    "on_time": "sum(is_on_time)",
+}
+"""Counts over ``case_status(at)``: one row per received case."""
+
+FEEDBACK_COUNTS: dict[str, str] = {
+    "feedback": "count()",
+    "feedback_on_time": "sum(is_on_time)",
+}
+"""Counts over ``feedback_status(at)``: one row per received feedback item."""
+
+assert set(CASE_COUNTS) | set(FEEDBACK_COUNTS) == set(COUNT_COLUMNS), "every count has one SQL definition"
 
 
 def target_met(numerator: int, denominator: int, target: float | None) -> bool | None:

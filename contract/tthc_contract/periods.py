@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,13 @@ class Period:
     @property
     def last_month_start(self) -> date:
         return date(self.year, self.first_month + self.months - 1, 1)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) in UTC: local midnight of the first day, and of the day after."""
+        end_year, end_month = divmod(self.first_month - 1 + self.months, 12)
+        start = datetime(self.year, self.first_month, 1, tzinfo=LOCAL_TZ)
+        end = datetime(self.year + end_year, end_month + 1, 1, tzinfo=LOCAL_TZ)
+        return start.astimezone(UTC), end.astimezone(UTC)
 
     def month_starts(self) -> list[date]:
         return [date(self.year, self.first_month + i, 1) for i in range(self.months)]

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     metrics_snapshot_interval_s: float = Field(60.0, gt=0)
     metrics_snapshot_min_gap_ms: int = Field(1000, ge=0)
     """Snapshots after flushes are coalesced: at most one per gap."""
+    metrics_result_ttl_ms: int = Field(1000, ge=0)
+    """A computed indicator result is served again for this long, unless new events arrived (0: never)."""
+    metrics_reclaim_idle_ms: int = Field(30_000, ge=100)
+    """Entries another consumer left pending this long are reclaimed."""
+    metrics_max_deliveries: int = Field(5, ge=1)
+    """An entry delivered more often than this (it keeps killing its consumer) is dead-lettered."""
     dedup_window: str = "35d"
     """How long metrics remembers an event id to refuse a re-sent duplicate."""
 

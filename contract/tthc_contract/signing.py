@@ -1,6 +1,6 @@
 """Signatures on ``tthc:events`` entries: proof that ingest validated an entry.
 
-Ingest signs what it publishes with a key it shares with metrics; metrics stores a
+Ingest signs what it publishes (keyed BLAKE2b) with a key it shares with metrics; metrics stores a
 signed entry as it is and validates every other entry in full (an entry another
 producer wrote, or one whose signature does not match). This keeps the hot path of
 metrics free of a second validation, and an event answered 202 is never refused
@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,13 @@ class EntrySigner:
         self._key = key
 
     def sign(self, source: bytes, event_id: bytes, event: bytes) -> bytes:
-        return hmac.digest(self._key, source + _SEP + event_id + _SEP + event, hashlib.sha256)
+        """A 128-bit MAC: keyed BLAKE2b (RFC 7693), half the cost of HMAC-SHA256."""
+        return hashlib.blake2b(
+            source + _SEP + event_id + _SEP + event, key=self._key[:64], digest_size=16
+        ).digest()
+
+    def verify(self, source: bytes, event_id: bytes, event: bytes, signature: bytes) -> bool:
+        return hmac.compare_digest(self.sign(source, event_id, event).hex().encode(), signature)
 
     def entry(self, source: bytes, event_id: bytes, event: bytes) -> dict[bytes, bytes]:
         """The fields of a signed ``tthc:events`` entry."""
@@ -46,7 +53,7 @@ class EntrySigner:
             SIG_FIELD: self.sign(source, event_id, event).hex().encode(),
         }
 
-    def open(self, fields: dict[bytes, bytes]) -> SignedEvent | None:
+    def open(self, fields: Mapping[bytes, bytes]) -> SignedEvent | None:
         """The event of an entry this key signed, or ``None`` (unsigned or not ours)."""
         signature = fields.get(SIG_FIELD)
         event = fields.get(EVENT_FIELD)
@@ -54,10 +61,9 @@ class EntrySigner:
         event_id = fields.get(ID_FIELD)
         if signature is None or event is None or source is None or event_id is None:
             return None
-        expected = self.sign(source, event_id, event).hex().encode()
-        if not hmac.compare_digest(expected, signature):
-            return None
-        return SignedEvent(source, event_id, event)
+        return (
+            SignedEvent(source, event_id, event) if self.verify(source, event_id, event, signature) else None
+        )
 
 
 def load_signing_key(explicit: str | None, key_file: Path) -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
+
 from tthc_contract.streams import EVENT_FIELD, EVENTS
 
 from ..servers import RedisServer, stop_process, tthc_command, tthc_env, wait_http

@@ -7,6 +7,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tthc_cli.simulate.generator import Generator
 from tthc_cli.simulate.profile import KNOBS, build_profiles
 from tthc_contract.events import EVENT_ADAPTER, canonical_json, events_json_schema

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from tthc_contract.indicators import CODES, COUNT_COLUMNS, INDICATORS, target_met
 from tthc_contract.periods import PeriodError, parse_period, period_of
 

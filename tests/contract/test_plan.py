@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tthc_contract.durations import format_duration, parse_duration
 from tthc_contract.indicators import CODES
 from tthc_contract.plan import PlanError, load_plan, parse_plan

@@ -7,6 +7,7 @@ import httpx
 import pytest
 import redis.asyncio as aredis
 import yaml
+
 from tthc_contract.plan import Plan, parse_plan
 from tthc_contract.signing import EntrySigner
 from tthc_ingest.app import create_app

@@ -9,6 +9,7 @@ import httpx
 import orjson
 import pytest
 import redis
+
 from tthc_contract.examples import example_events
 from tthc_contract.streams import EVENTS
 

@@ -6,6 +6,7 @@ import httpx
 import orjson
 import pytest
 import redis
+
 from tthc_contract.examples import example_events
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import EVENT_FIELD, EVENTS

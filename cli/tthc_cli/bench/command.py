@@ -13,6 +13,7 @@ from .report import Report
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("which", choices=["ingest", "pipeline", "all"], nargs="?", default="all")
     p.add_argument("--api-key", default="demo-igate-key", help="a key of the plan's igate source")
+    p.add_argument("--events", type=int, default=1_000_000, help="events for the pipeline benchmark")
     p.set_defaults(handler=run)
 
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         from .pipeline import bench_pipeline
 
         report = Report("tthc bench pipeline")
-        bench_pipeline(plan, report)
+        bench_pipeline(plan, report, args.events)
         failed += report.failed
     if failed:
         print(f"\ntargets missed: {', '.join(failed)}")

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import redis
+
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 
@@ -81,7 +82,8 @@ def workdir() -> Iterator[Path]:
 @contextmanager
 def service(name: str, env: dict[str, str], health_url: str) -> Iterator[subprocess.Popen[bytes]]:
     tthc = str(Path(sys.executable).parent / "tthc")
-    process = subprocess.Popen([tthc, "run", name], env=env, stderr=subprocess.DEVNULL)
+    log = Path(os.environ.get("TTHC_BENCH_LOG", os.devnull)).open("a")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen([tthc, "run", name], env=env, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -96,6 +98,7 @@ def service(name: str, env: dict[str, str], health_url: str) -> Iterator[subproc
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 def bench_env(data: Path, redis_url: str, **extra: str) -> dict[str, str]:

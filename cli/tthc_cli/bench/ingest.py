@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import redis
+
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import EVENTS

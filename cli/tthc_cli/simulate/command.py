@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timedelta
 
 from tqdm import tqdm
+
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import load_plan
 from tthc_contract.settings import Settings

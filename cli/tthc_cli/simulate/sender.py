@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import httpx
+
 from tthc_contract.logs import get_logger
 
 log = get_logger("tthc.simulate")

@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 from starlette.responses import Response
+
 from tthc_contract.events import events_json_schema
 from tthc_contract.examples import example_events
 from tthc_contract.http import ApiError, JSONResponse, error_response, install_error_handlers

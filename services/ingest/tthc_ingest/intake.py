@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+
 from tthc_contract.events import EVENT_ADAPTER, Event, canonical_json, unit_of
 from tthc_contract.http import ApiError
 from tthc_contract.signing import EntrySigner

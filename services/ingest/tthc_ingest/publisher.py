@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import redis.asyncio as aredis
+
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.streams import EVENTS
 

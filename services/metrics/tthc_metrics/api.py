@@ -1,0 +1,166 @@
+"""The metrics HTTP API (SPEC section 5): indicators, units, status, due-soon, health."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aredis
+from fastapi import FastAPI, Query
+from redis.exceptions import ResponseError
+from starlette.responses import Response
+
+from tthc_contract.durations import parse_duration
+from tthc_contract.http import ApiError, JSONResponse, install_error_handlers
+from tthc_contract.periods import Period, PeriodError, parse_period, period_of
+from tthc_contract.plan import Plan
+from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.streams import EVENTS, METRICS_GROUP
+
+from . import reads
+from .dead_letters import DeadLetterBox
+from .indicators import as_of_text, indicator_list
+from .results import RecentResults
+from .snapshots import SnapshotPublisher, due_soon_body
+from .store import Store, StoreUnavailable
+from .writer import WriterStats
+
+
+@dataclass
+class ApiState:
+    plan: Plan
+    store: Store
+    redis: aredis.Redis
+    dead: DeadLetterBox
+    writer: WriterStats
+    snapshots: SnapshotPublisher
+    results: RecentResults
+
+
+def _unit(plan: Plan, code: str | None) -> str:
+    code = code or plan.root
+    if code not in plan.unit_codes:
+        raise ApiError(
+            404,
+            "unknown_unit",
+            f"unit {code!r} is not in the plan (units: {', '.join(sorted(plan.unit_codes))})",
+        )
+    return code
+
+
+def _period(text: str | None, now: datetime) -> Period:
+    if not text:
+        return period_of(now, "month")
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise ApiError(400, "bad_period", str(exc)) from None
+
+
+async def _read(work: Any, *args: Any) -> Any:
+    try:
+        return await asyncio.to_thread(work, *args)
+    except StoreUnavailable as exc:
+        raise ApiError(503, "clickhouse_unavailable", f"the indicator store is unavailable: {exc}") from None
+
+
+def _tree(plan: Plan, code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": plan.names[code],
+        "targets": plan.targets(code),
+        "units": [_tree(plan, child) for child in plan.children[code]],
+    }
+
+
+def create_api(state: ApiState) -> FastAPI:
+    app = FastAPI(
+        title="TTHC metrics", version="1.0", description="Indicators of SPEC section 4, in real time."
+    )
+    install_error_handlers(app)
+    plan = state.plan
+
+    @app.get("/v1/indicators")
+    async def indicators(unit: str | None = None, period: str | None = None) -> Response:
+        now = datetime.now(UTC)
+        code, span = _unit(plan, unit), _period(period, now)
+        recent = state.results.get(code, span.code)
+        if recent is not None:
+            now, counts = recent.at, recent.counts
+        else:
+            generation = state.results.generation
+            counts = await _read(reads.counts, state.store, plan.descendants(code), span, now)
+            state.results.put(code, span.code, generation, now, counts)
+        return JSONResponse(
+            {
+                "unit": code,
+                "period": span.code,
+                "as_of": as_of_text(now),
+                "indicators": indicator_list(counts, plan.targets(code)),
+            }
+        )
+
+    @app.get("/v1/units")
+    async def units() -> Response:
+        return JSONResponse(_tree(plan, plan.root))
+
+    @app.get("/v1/due-soon")
+    async def due_soon(
+        unit: str | None = None, within: str | None = Query(None, description="e.g. 48h")
+    ) -> Response:
+        now = datetime.now(UTC)
+        code = _unit(plan, unit)
+        try:
+            horizon = parse_duration(within) if within else plan.alerts.due_soon
+        except ValueError as exc:
+            raise ApiError(400, "bad_duration", f"within: {exc}") from None
+        items = await _read(reads.due_soon, state.store, plan.descendants(code), now, now + horizon)
+        return JSONResponse(due_soon_body(code, now, horizon.total_seconds(), items))
+
+    @app.get("/v1/status")
+    async def status() -> Response:
+        stored = await _read(reads.events_stored, state.store)
+        return JSONResponse(
+            {
+                "events_stored": stored,
+                "dead_letters": await state.dead.total(),
+                "stream": await _stream_status(state.redis),
+                "this_process": {
+                    "batches": state.writer.batches,
+                    "stored": state.writer.stored,
+                    "duplicates": state.writer.duplicates,
+                    "dead": state.writer.dead,
+                    "last_flush_at": state.writer.last_flush_at,
+                    "last_snapshot_at": state.snapshots.last_at,
+                    "failing": state.writer.failing,
+                },
+            }
+        )
+
+    @app.get("/health")
+    async def health() -> Response:
+        clickhouse = await asyncio.to_thread(state.store.ping)
+        try:
+            redis_ok = bool(await state.redis.ping())
+        except REDIS_ERRORS:
+            redis_ok = False
+        body = {
+            "status": "ok" if clickhouse and redis_ok else "unavailable",
+            "clickhouse": "ok" if clickhouse else "unreachable",
+            "redis": "ok" if redis_ok else "unreachable",
+        }
+        return JSONResponse(body, status_code=200 if clickhouse and redis_ok else 503)
+
+    return app
+
+
+async def _stream_status(redis: aredis.Redis) -> dict[str, Any]:
+    try:
+        length = await redis.xlen(EVENTS)
+        groups = {g["name"].decode(): g for g in await redis.xinfo_groups(EVENTS)}
+    except (*REDIS_ERRORS, ResponseError) as exc:
+        return {"error": str(exc)}
+    group = groups.get(METRICS_GROUP, {})
+    return {"length": length, "pending": group.get("pending"), "lag": group.get("lag")}

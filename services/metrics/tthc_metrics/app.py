@@ -1,0 +1,109 @@
+"""The metrics service: wiring only (``tthc run metrics``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+
+from tthc_contract.durations import parse_duration
+from tthc_contract.http import install_stop_signals, serve
+from tthc_contract.logs import get_logger
+from tthc_contract.plan import Plan, load_plan
+from tthc_contract.redis_client import connect
+from tthc_contract.settings import Settings
+from tthc_contract.signing import EntrySigner, load_signing_key
+from tthc_contract.validation import ValidationContext
+
+from .api import ApiState, create_api
+from .batcher import Batcher
+from .consumer import EventConsumer
+from .dead_letters import DeadLetterBox
+from .results import RecentResults
+from .seen import EventClaims
+from .snapshots import SnapshotPublisher
+from .store import Store, StoreUnavailable
+from .writer import Writer
+
+log = get_logger("tthc.metrics")
+
+
+async def prepare_store(store: Store, plan: Plan, stop: asyncio.Event) -> bool:
+    """Migrate and load the plan, retrying until ClickHouse answers; False if stopped first."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            applied = await asyncio.to_thread(store.migrate)
+            await asyncio.to_thread(store.sync_plan, plan)
+        except StoreUnavailable as exc:
+            log.error("clickhouse.unavailable", error=str(exc)[:500], store=store.redacted, retry_in_s=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        log.info("clickhouse.ready", store=store.redacted, migrations_applied=applied)
+        return True
+    return False
+
+
+async def run(settings: Settings) -> None:
+    plan = load_plan(settings.plan)
+    key = settings.stream_key.get_secret_value() if settings.stream_key else None
+    signer = EntrySigner(load_signing_key(key, settings.stream_key_file))
+    store = Store(settings.clickhouse_dsn)
+    redis = connect(settings.redis_url)
+    units = plan.unit_codes
+    writer = Writer(
+        store=store,
+        redis=redis,
+        signer=signer,
+        dead=DeadLetterBox(redis),
+        claims=EventClaims(redis, int(parse_duration(settings.dedup_window).total_seconds())),
+        context=lambda: ValidationContext(units=units),
+    )
+    results = RecentResults(settings.metrics_result_ttl_ms / 1000)
+    snapshots = SnapshotPublisher(
+        store,
+        redis,
+        plan,
+        interval_s=settings.metrics_snapshot_interval_s,
+        min_gap_s=settings.metrics_snapshot_min_gap_ms / 1000,
+        results=results,
+    )
+
+    async def on_stored(count: int) -> None:
+        if count:
+            results.data_changed()
+            snapshots.mark_dirty()
+
+    consumer = EventConsumer(
+        settings.redis_url,
+        redis,
+        f"{socket.gethostname()}-{os.getpid()}",
+        writer,
+        Batcher(settings.metrics_flush_rows, settings.metrics_flush_ms / 1000),
+        reclaim_idle_ms=settings.metrics_reclaim_idle_ms,
+        max_deliveries=settings.metrics_max_deliveries,
+        on_stored=on_stored,
+    )
+    api = create_api(ApiState(plan, store, redis, writer.dead, writer.stats, snapshots, results))
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    server = asyncio.create_task(serve(api, settings.metrics_host, settings.metrics_port, stop))
+    publishing: asyncio.Task[None] | None = None
+    try:
+        if await prepare_store(store, plan, stop):
+            await consumer.start()
+            publishing = asyncio.create_task(snapshots.run())
+            log.info("metrics.started", consumer=consumer.name, flush_rows=settings.metrics_flush_rows)
+        await stop.wait()
+    finally:
+        log.info("metrics.stopping")
+        if publishing is not None:
+            await consumer.stop()
+            publishing.cancel()
+        stop.set()
+        await server
+        await redis.aclose()
+        await asyncio.to_thread(store.close)

@@ -1,0 +1,205 @@
+"""Consuming ``tthc:events`` with FastStream, in the consumer group ``metrics``.
+
+- The group is created at ``0`` before FastStream subscribes (FastStream creates it at
+  ``$``, which silently skips every entry published before metrics first ran).
+- One subscriber reads new entries (``XREADGROUP``); another reclaims entries a dead
+  consumer left pending (``XAUTOCLAIM``). Both feed the batcher. Two loops drain it:
+  one prepares the next batch while the other stores and acknowledges the current one.
+- Entries held here are kept "fresh" (``XCLAIM ... JUSTID`` resets their idle time and
+  not their delivery count), so a long ClickHouse outage never lets them be reclaimed;
+  an entry delivered more than ``max_deliveries`` times (it keeps killing its consumer)
+  goes to ``tthc:dead``.
+- FastStream's own parsing decodes and re-encodes every entry as JSON; a pass-through
+  parser hands the raw entries to us instead, and ``XREADGROUP`` replies are left as
+  flat lists (no dict per entry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import redis.asyncio as aredis
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
+from redis.exceptions import ResponseError
+
+from tthc_contract.logs import get_logger
+from tthc_contract.redis_client import REDIS_ERRORS, HiredisPackedConnection
+from tthc_contract.streams import EVENTS, METRICS_GROUP
+
+from .batcher import Batcher
+from .entries import DeadLetter, as_fields
+from .writer import Prepared, Writer
+
+log = get_logger("tthc.metrics.consumer")
+
+
+async def _pass_through(message: Any, _original: Any) -> BatchMessage:
+    return BatchMessage(raw_message=message, body=b"", consumer=None, group=None)  # type: ignore[arg-type]
+
+
+async def _no_body(_message: Any, _original: Any) -> None:
+    return None
+
+
+def _raw_reply(response: Any, **_: Any) -> Any:
+    if response is None:  # a blocking read that timed out
+        return []
+    return list(response.items()) if isinstance(response, dict) else response
+
+
+async def ensure_group(redis: aredis.Redis, stream: str = EVENTS, group: str = METRICS_GROUP) -> None:
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        redis_url: str,
+        redis: aredis.Redis,
+        name: str,
+        writer: Writer,
+        batcher: Batcher,
+        *,
+        reclaim_idle_ms: int,
+        max_deliveries: int,
+        on_stored: Callable[[int], Awaitable[None]],
+    ) -> None:
+        self.redis = redis
+        self.name = name
+        self.writer = writer
+        self.batcher = batcher
+        self.reclaim_idle_ms = reclaim_idle_ms
+        self.max_deliveries = max_deliveries
+        self.on_stored = on_stored
+        self.inflight: set[bytes] = set()
+        self._prepared: asyncio.Queue[tuple[list[bytes], Prepared]] = asyncio.Queue(maxsize=1)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.broker = RedisBroker(
+            redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG, graceful_timeout=10
+        )
+        common: dict[str, Any] = {
+            "ack_policy": AckPolicy.MANUAL,
+            "parser": _pass_through,
+            "decoder": _no_body,
+        }
+        read = StreamSub(
+            EVENTS,
+            group=METRICS_GROUP,
+            consumer=name,
+            batch=True,
+            max_records=batcher.max_rows,
+            polling_interval=200,
+        )
+        reclaim = StreamSub(
+            EVENTS,
+            group=METRICS_GROUP,
+            consumer=name,
+            batch=True,
+            min_idle_time=reclaim_idle_ms,
+            polling_interval=max(200, reclaim_idle_ms // 4),
+        )
+        self.broker.subscriber(stream=read, **common)(self._on_read)
+        self.broker.subscriber(stream=reclaim, **common)(self._on_reclaim)
+
+    async def _on_read(self, message: RedisBatchStreamMessage) -> None:
+        raw = message.raw_message
+        entries = list(zip(raw["message_ids"], raw["data"], strict=True))
+        self.inflight.update(raw["message_ids"])
+        await self.batcher.add(entries)
+
+    async def _on_reclaim(self, message: RedisBatchStreamMessage) -> None:
+        raw = message.raw_message
+        fresh, dead = [], []
+        for entry_id, fields in zip(raw["message_ids"], raw["data"], strict=True):
+            if entry_id in self.inflight:
+                continue
+            deliveries = await self._deliveries(entry_id)
+            if deliveries > self.max_deliveries:
+                reason = f"delivered {deliveries} times without being stored (it may crash its consumer)"
+                dead.append(DeadLetter(entry_id, as_fields(fields), reason))
+            else:
+                fresh.append((entry_id, fields))
+        if fresh or dead:
+            log.info("metrics.reclaimed", entries=len(fresh), dead=len(dead))
+        if dead:
+            await self.writer.write([], dead)
+        self.inflight.update(e for e, _ in fresh)
+        await self.batcher.add(fresh)
+
+    async def _deliveries(self, entry_id: bytes) -> int:
+        pending = await self.redis.xpending_range(EVENTS, METRICS_GROUP, min=entry_id, max=entry_id, count=1)
+        return int(pending[0]["times_delivered"]) if pending else 1
+
+    async def start(self) -> None:
+        await ensure_group(self.redis)
+        await self.broker.connect()
+        self.broker.config.broker_config.connection.client.set_response_callback("XREADGROUP", _raw_reply)
+        await self.broker.start()
+        self._tasks = [
+            asyncio.create_task(c) for c in (self._prepare_loop(), self._commit_loop(), self._heartbeat())
+        ]
+
+    async def _prepare_loop(self) -> None:
+        while True:
+            batch = await self.batcher.take()
+            prepared = await self.writer.prepare(batch)
+            await self._prepared.put(([entry_id for entry_id, _ in batch], prepared))
+
+    async def _commit_loop(self) -> None:
+        while True:
+            entry_ids, prepared = await self._prepared.get()
+            try:
+                stored = await self.writer.commit(prepared)
+                self.inflight.difference_update(entry_ids)
+            finally:
+                self._prepared.task_done()
+            await self.on_stored(stored)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.reclaim_idle_ms / 3000)
+            ids: list[Any] = list(self.inflight)
+            try:
+                for start in range(0, len(ids), 5_000):
+                    await self.redis.xclaim(
+                        EVENTS, METRICS_GROUP, self.name, 0, ids[start : start + 5_000], justid=True
+                    )
+            except REDIS_ERRORS as exc:
+                log.warning("metrics.heartbeat_failed", error=str(exc))
+
+    async def stop(self, flush_timeout_s: float = 20.0) -> None:
+        """Stop reading, store what is prepared or buffered (if that fits in the time), stop.
+
+        Whatever is not stored stays pending and is delivered again: a claim made for an
+        entry lets the same entry store its event later.
+        """
+        await self.broker.stop()
+        preparing, committing, heartbeat = self._tasks
+        preparing.cancel()
+        heartbeat.cancel()
+        remaining = self.batcher.drain()
+        try:
+            await asyncio.wait_for(self._settle(remaining), flush_timeout_s)
+        except TimeoutError:
+            log.warning(
+                "metrics.stop_unflushed",
+                entries=len(self.inflight),
+                note="left pending; delivered again later",
+            )
+        committing.cancel()
+
+    async def _settle(self, remaining: list[tuple[bytes, Any]]) -> None:
+        await self._prepared.join()  # the commit loop stores what was prepared
+        if remaining:
+            await self.on_stored(await self.writer.write(remaining))
+            self.inflight.difference_update(e for e, _ in remaining)

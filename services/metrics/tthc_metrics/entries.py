@@ -1,0 +1,109 @@
+"""From ``tthc:events`` entries to rows for ClickHouse, or to dead letters (pure, no I/O).
+
+An entry ingest signed is stored as it is: ingest validated it. Any other entry (written
+straight to the stream, or with a signature that does not match) is validated in full,
+exactly as ingest would; what fails goes to ``tthc:dead`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from tthc_contract.events import canonical_json
+from tthc_contract.signing import EntrySigner
+from tthc_contract.streams import EVENT_FIELD, ID_FIELD, SIG_FIELD, SOURCE_FIELD
+from tthc_contract.validation import InvalidEvent, ValidationContext, parse_event_json
+
+Fields = Mapping[bytes, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    entry_id: bytes
+    fields: Fields
+    reason: str
+
+
+@dataclass(slots=True)
+class Decoded:
+    """One flush's worth of entries, sorted into what to store and what to refuse."""
+
+    entry_ids: list[bytes] = field(default_factory=list)
+    keys: list[bytes] = field(default_factory=list)
+    """``source 0x1f id`` of each row, in order: the event's identity."""
+    rows: list[bytes] = field(default_factory=list)
+    """JSONEachRow lines ``{"stream_id": ..., "event": {...}}``."""
+    row_entry_ids: list[bytes] = field(default_factory=list)
+    """The stream entry of each row."""
+    dead: list[DeadLetter] = field(default_factory=list)
+    repeated: int = 0
+    """Entries whose identity appeared earlier in the same batch (skipped)."""
+
+
+def as_fields(raw: Any) -> Fields:
+    """XREADGROUP gives a flat ``[k, v, k, v]`` list (our raw reply); XAUTOCLAIM a dict."""
+    if isinstance(raw, Mapping):
+        return raw
+    items: Sequence[bytes] = raw
+    return dict(zip(items[::2], items[1::2], strict=True))
+
+
+_SIGNED_LAYOUT = (EVENT_FIELD, SOURCE_FIELD, ID_FIELD, SIG_FIELD)
+
+
+def _open_signed(raw: Any, fields: Fields | None, signer: EntrySigner) -> tuple[bytes, bytes] | None:
+    """(identity, event) of an entry ingest signed, else None. Ingest's entries arrive as
+    a flat list in a fixed layout, read here without building a dict."""
+    if isinstance(raw, list) and len(raw) == 8 and tuple(raw[0::2]) == _SIGNED_LAYOUT:
+        event, source, event_id, signature = raw[1::2]
+        if signer.verify(source, event_id, event, signature):
+            return source + b"\x1f" + event_id, event
+        return None
+    signed = signer.open(fields if fields is not None else as_fields(raw))
+    return None if signed is None else (signed.source + b"\x1f" + signed.event_id, signed.event)
+
+
+def _row(entry_id: bytes, event: bytes) -> bytes:
+    return b'{"stream_id":"%s","event":%s}' % (entry_id, event)
+
+
+def _validate(entry_id: bytes, fields: Fields, ctx: ValidationContext) -> tuple[bytes, bytes] | DeadLetter:
+    raw = fields.get(EVENT_FIELD)
+    if raw is None:
+        return DeadLetter(
+            entry_id, fields, "the entry has no 'event' field (see README: stream entry format)"
+        )
+    try:
+        event = parse_event_json(raw, ctx)
+    except InvalidEvent as exc:
+        return DeadLetter(entry_id, fields, "invalid event: " + "; ".join(exc.problems))
+    return event.source.encode() + b"\x1f" + event.id.encode(), canonical_json(orjson.loads(raw))
+
+
+def decode(entries: Iterable[tuple[bytes, Any]], signer: EntrySigner, ctx: ValidationContext) -> Decoded:
+    """Sort entries; within them the first of two with the same identity wins."""
+    out = Decoded()
+    seen: set[bytes] = set()
+    for entry_id, raw_fields in entries:
+        out.entry_ids.append(entry_id)
+        signed = _open_signed(raw_fields, None, signer)
+        if signed is not None:
+            key, event = signed
+        else:
+            outcome = _validate(entry_id, as_fields(raw_fields), ctx)
+            if isinstance(outcome, DeadLetter):
+                out.dead.append(outcome)
+                continue
+            key, event = outcome
+        if key in seen:
+            out.repeated += 1
+            continue
+        seen.add(key)
+        out.keys.append(key)
+        out.rows.append(_row(entry_id, event))
+        out.row_entry_ids.append(entry_id)
+    return out

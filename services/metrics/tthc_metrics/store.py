@@ -1,0 +1,145 @@
+"""The ClickHouse adapter: connection, schema, plan tables and the writes.
+
+The same SQL runs on the embedded engine (``chdb://``) and on a server (``http://``).
+Calls are synchronous (clickhouse-connect, and chDB is in-process); the service runs
+them in threads. Writes and reads use separate clients, so a long insert never holds
+up an API query (chDB serializes calls per client, and releases the GIL while it works).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
+
+from tthc_contract.plan import Plan
+
+from .migrations import apply_migrations
+
+JSON_ROWS = {"input_format_json_read_objects_as_strings": 1}
+STORE_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError)
+"""What a failing or unreachable ClickHouse raises through clickhouse-connect."""
+
+
+# ClickHouse error codes that mean "this data cannot be stored" rather than "not now":
+# parse and conversion failures. Only these make the writer look for a poison row.
+DATA_ERROR_CODES = frozenset({6, 25, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 130, 131, 321, 407})
+
+
+class StoreUnavailable(Exception):
+    """ClickHouse could not be reached or refused the work."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        found = re.search(r"Code: (\d+)", message)
+        self.code = int(found[1]) if found else None
+
+    @property
+    def data_error(self) -> bool:
+        return self.code in DATA_ERROR_CODES
+
+
+def connect(dsn: str) -> Any:
+    timeouts: dict[str, Any] = (
+        {} if dsn.startswith("chdb:") else {"connect_timeout": 5, "send_receive_timeout": 60}
+    )
+    try:
+        return clickhouse_connect.get_client(dsn=dsn, **timeouts)
+    except STORE_ERRORS as exc:
+        raise StoreUnavailable(f"cannot connect to ClickHouse ({_redact(dsn)}): {exc}") from exc
+
+
+def _redact(dsn: str) -> str:
+    if "@" not in dsn:
+        return dsn
+    scheme, _, rest = dsn.partition("://")
+    return f"{scheme}://***@{rest.rpartition('@')[2]}"
+
+
+class Store:
+    """Connects lazily and again after a failure, so an outage at start-up is survivable."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.redacted = _redact(dsn)
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, role: str = "write") -> Any:
+        with self._lock:
+            if role not in self._clients:
+                self._clients[role] = connect(self.dsn)
+            return self._clients[role]
+
+    def reset(self, role: str | None = None) -> None:
+        """Drop a client (or all) after a lost connection; the next call connects again."""
+        with self._lock:
+            for name in [role] if role else list(self._clients):
+                client = self._clients.pop(name, None)
+                if client is not None:
+                    with contextlib.suppress(*STORE_ERRORS):
+                        client.close()
+
+    def call(self, role: str, work: Any) -> Any:
+        """Run ``work(client)``; any ClickHouse or network failure becomes ``StoreUnavailable``."""
+        try:
+            return work(self.client(role))
+        except StoreUnavailable:
+            raise
+        except (OperationalError, OSError) as exc:
+            self.reset(role)  # the connection is gone; a server error leaves it usable
+            raise StoreUnavailable(str(exc)) from exc
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.call("read", lambda c: c.command("SELECT 1") == 1))
+        except StoreUnavailable:
+            return False
+
+    def migrate(self) -> list[str]:
+        return list(self.call("write", apply_migrations))
+
+    def sync_plan(self, plan: Plan) -> None:
+        """Rewrite the unit tree and targets from the plan (small tables, at every start)."""
+        units = [
+            [code, plan.names[code], plan.parent[code] or "", depth, pos]
+            for pos, (code, depth) in enumerate(plan.walk())
+        ]
+        ancestors = [[code, up] for code in plan.unit_codes for up in plan.ancestors(code)]
+        targets = [
+            [code, ind, value] for code in plan.unit_codes for ind, value in plan.targets(code).items()
+        ]
+
+        def work(client: Any) -> None:
+            for table, rows, columns in (
+                ("units", units, ["code", "name", "parent", "depth", "position"]),
+                ("unit_ancestors", ancestors, ["unit", "ancestor"]),
+                ("unit_targets", targets, ["unit", "indicator", "target"]),
+            ):
+                client.command(f"TRUNCATE TABLE {table}")
+                client.insert(table, rows, column_names=columns)
+
+        self.call("write", work)
+
+    def insert_rows(self, rows: list[bytes]) -> None:
+        """Store events with one insert into ``events_incoming``: its views write the raw
+        events and the facts. Writing a batch again after a crash changes nothing: every
+        fact is an order-free aggregate (max, min, distinct set), and the counts take a
+        raw row twice as one ``(source, id)``."""
+        if rows:
+            body = b"\n".join(rows)
+            self.call(
+                "write",
+                lambda c: c.raw_insert(
+                    "events_incoming", ["stream_id", "event"], body, settings=JSON_ROWS, fmt="JSONEachRow"
+                ),
+            )
+
+    def close(self) -> None:
+        self.reset()

@@ -1,0 +1,186 @@
+"""Writing batches: ``prepare`` (decode, claim each event for its entry) then ``commit``
+(store, dead-letter, acknowledge). The consumer overlaps the two: while one batch is
+being stored, the next one is prepared.
+
+The policy is "acknowledge only after storing": an entry leaves the consumer group's
+pending list only once its event is in ClickHouse, or once it is in ``tthc:dead``.
+Until then each step is retried with backoff, however long ClickHouse or Redis is
+away, and every state change (down, back) is logged once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import redis.asyncio as aredis
+
+from tthc_contract.logs import get_logger
+from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.signing import EntrySigner
+from tthc_contract.streams import EVENTS, METRICS_GROUP
+from tthc_contract.validation import ValidationContext
+
+from .dead_letters import DeadLetterBox
+from .entries import DeadLetter, Decoded, decode
+from .seen import EventClaims
+from .store import Store, StoreUnavailable
+
+log = get_logger("tthc.metrics.writer")
+
+BACKOFF_START_S = 0.5
+BACKOFF_MAX_S = 30.0
+T = TypeVar("T")
+
+
+@dataclass
+class WriterStats:
+    batches: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    last_flush_at: float | None = None
+    failing: dict[str, str] = field(default_factory=dict)
+    """What is failing now ({"clickhouse": error, "redis": error}); empty when all is well."""
+
+
+@dataclass
+class Prepared:
+    """A decoded batch whose events this consumer has claimed."""
+
+    decoded: Decoded
+    owned: list[int]
+    """Indexes of the rows this batch stores (the others are duplicates)."""
+    prepare_ms: float
+
+
+class Writer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        redis: aredis.Redis,
+        claims: EventClaims,
+        dead: DeadLetterBox,
+        signer: EntrySigner,
+        context: Callable[[], ValidationContext],
+    ) -> None:
+        self.store = store
+        self.redis = redis
+        self.claims = claims
+        self.dead = dead
+        self.signer = signer
+        self.context = context
+        self.stats = WriterStats()
+
+    async def write(self, batch: Sequence[tuple[bytes, Any]], dead: Sequence[DeadLetter] = ()) -> int:
+        """Prepare and commit in one go; returns how many new events were stored."""
+        return await self.commit(await self.prepare(batch, dead))
+
+    async def prepare(self, batch: Sequence[tuple[bytes, Any]], dead: Sequence[DeadLetter] = ()) -> Prepared:
+        started = time.perf_counter()
+        decoded = decode(batch, self.signer, self.context())
+        decoded.dead.extend(dead)
+        decoded.entry_ids.extend(letter.entry_id for letter in dead)
+        owned = await self._retrying(lambda: self.claims.claim(decoded.keys, decoded.row_entry_ids))
+        indexes = [i for i, mine in enumerate(owned) if mine]
+        return Prepared(decoded, indexes, round((time.perf_counter() - started) * 1000, 1))
+
+    async def commit(self, prepared: Prepared) -> int:
+        started = time.perf_counter()
+        decoded = prepared.decoded
+        rows = [decoded.rows[i] for i in prepared.owned]
+        refused = await self._retrying(lambda: self._insert(rows))
+        insert_ms = round((time.perf_counter() - started) * 1000, 1)
+        dead = [*decoded.dead, *refused.values()]
+        if refused:
+            gone = [prepared.owned[i] for i in refused]
+            await self._retrying(
+                lambda: self.claims.release(
+                    [decoded.keys[i] for i in gone], [decoded.row_entry_ids[i] for i in gone]
+                )
+            )
+        await self._retrying(lambda: self.dead.send(dead))
+        await self._retrying(lambda: self._ack(decoded.entry_ids))
+        stored = len(rows) - len(refused)
+        duplicates = len(decoded.keys) - len(prepared.owned) + decoded.repeated
+        timings = {
+            "prepare": prepared.prepare_ms,
+            "insert": insert_ms,
+            "ack": round((time.perf_counter() - started) * 1000 - insert_ms, 1),
+        }
+        self._count(stored, duplicates, len(dead), len(decoded.entry_ids), timings)
+        return stored
+
+    async def _retrying(self, step: Callable[[], Awaitable[T]]) -> T:
+        delay = BACKOFF_START_S
+        while True:
+            try:
+                result = await step()
+            except StoreUnavailable as exc:
+                self._failing("clickhouse", str(exc))
+            except REDIS_ERRORS as exc:
+                self._failing("redis", str(exc))
+            else:
+                self._recovered()
+                return result
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX_S)
+
+    async def _insert(self, rows: list[bytes]) -> dict[int, DeadLetter]:
+        """Insert ``rows``; when ClickHouse refuses their data, find the rows it refuses."""
+        try:
+            await asyncio.to_thread(self.store.insert_rows, rows)
+            return {}
+        except StoreUnavailable as exc:
+            if not exc.data_error:
+                raise
+        return await self._isolate(rows, 0)
+
+    async def _isolate(self, rows: list[bytes], offset: int) -> dict[int, DeadLetter]:
+        # Bisect: halves that insert are stored; a single row refused alone is poison.
+        try:
+            await asyncio.to_thread(self.store.insert_rows, rows)
+            return {}
+        except StoreUnavailable as exc:
+            if not exc.data_error:
+                raise
+            if len(rows) == 1:
+                entry_id = rows[0][len(b'{"stream_id":"') :].split(b'"', 1)[0]
+                log.error("metrics.poison_entry", entry_id=entry_id.decode(), error=str(exc)[:500])
+                return {
+                    offset: DeadLetter(
+                        entry_id, {b"row": rows[0]}, f"ClickHouse refused the event: {exc}"[:2000]
+                    )
+                }
+        half = len(rows) // 2
+        refused = await self._isolate(rows[:half], offset)
+        refused.update(await self._isolate(rows[half:], offset + half))
+        return refused
+
+    async def _ack(self, entry_ids: list[bytes]) -> None:
+        for start in range(0, len(entry_ids), 10_000):
+            await self.redis.xack(EVENTS, METRICS_GROUP, *entry_ids[start : start + 10_000])
+
+    def _count(self, stored: int, duplicates: int, dead: int, entries: int, ms: dict[str, float]) -> None:
+        self.stats.batches += 1
+        self.stats.stored += stored
+        self.stats.duplicates += duplicates
+        self.stats.dead += dead
+        self.stats.last_flush_at = time.time()
+        log.debug("metrics.flushed", entries=entries, stored=stored, duplicates=duplicates, dead=dead, ms=ms)
+
+    def _failing(self, what: str, error: str) -> None:
+        if what not in self.stats.failing:
+            log.error(
+                f"{what}.unavailable", error=error[:500], action="not acknowledging; retrying with backoff"
+            )
+        self.stats.failing[what] = error
+
+    def _recovered(self) -> None:
+        for what in list(self.stats.failing):
+            log.info(f"{what}.recovered")
+            del self.stats.failing[what]

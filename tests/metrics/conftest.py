@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import redis.asyncio as aredis
+
+from tthc_contract.events import canonical_json
+from tthc_contract.plan import Plan
+from tthc_contract.redis_client import connect
+from tthc_contract.signing import EntrySigner
+from tthc_contract.validation import ValidationContext
+from tthc_metrics.dead_letters import DeadLetterBox
+from tthc_metrics.seen import EventClaims
+from tthc_metrics.store import Store
+from tthc_metrics.writer import Writer
+
+SIGNER = EntrySigner(b"metrics-test-signing-key-0123456789")
+FACT_TABLES = ("events", "case_facts", "feedback_facts")
+
+
+@pytest.fixture(scope="session")
+def session_store(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Iterator[Store]:
+    """The process's one embedded engine (chDB hosts one data directory per process)."""
+    store = Store("chdb://" + str(Path(tmp_path_factory.mktemp("chdb")).resolve()))
+    store.migrate()
+    store.sync_plan(plan)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(session_store: Store, plan: Plan) -> Store:
+    for table in FACT_TABLES:
+        session_store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
+    session_store.sync_plan(plan)
+    return session_store
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[aredis.Redis]:
+    client = connect(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def writer(store: Store, redis: aredis.Redis, plan: Plan) -> Writer:
+    return make_writer(store, redis, plan)
+
+
+def make_writer(store: Store, redis: aredis.Redis, plan: Plan) -> Writer:
+    units = plan.unit_codes
+    return Writer(
+        store=store,
+        redis=redis,
+        claims=EventClaims(redis, 3600),
+        dead=DeadLetterBox(redis),
+        signer=SIGNER,
+        context=lambda: ValidationContext(units=units),
+    )
+
+
+def signed_entry(event: dict[str, Any]) -> dict[bytes, bytes]:
+    return SIGNER.entry(event["source"].encode(), event["id"].encode(), canonical_json(event))
+
+
+_entry_ids = itertools.count(1)
+
+
+def entries(events: list[dict[str, Any]], signed: bool = True) -> list[tuple[bytes, Any]]:
+    """Stream entries for ``events``, as ingest (signed) or a direct producer would write them.
+
+    Entry ids never repeat, as in a real stream (a claim is made for one entry id).
+    """
+    out = []
+    for event in events:
+        fields = signed_entry(event) if signed else {b"event": orjson.dumps(event)}
+        out.append((f"{next(_entry_ids)}-0".encode(), fields))
+    return out

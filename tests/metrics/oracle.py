@@ -1,0 +1,148 @@
+"""SPEC section 4 written a second time, directly in Python, to check the SQL against.
+
+Deliberately naive: it keeps every event in memory and follows the SPEC's sentences.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tthc_contract.events import parse_rfc3339
+from tthc_contract.periods import LOCAL_TZ, Period
+from tthc_contract.plan import Plan
+
+
+@dataclass
+class Ev:
+    source: str
+    id: str
+    type: str
+    time: datetime
+    subject: str
+    data: dict[str, Any]
+
+    @property
+    def order(self) -> tuple[datetime, str, str]:
+        return (self.time, self.source, self.id)
+
+
+def first_of_each_identity(events: list[dict[str, Any]]) -> list[Ev]:
+    """In arrival order; a second event with the same (source, id) changes nothing."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in events:
+        key = (e["source"], e["id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Ev(
+                e["source"],
+                e["id"],
+                e["type"],
+                parse_rfc3339(e["time"]),
+                e["subject"],
+                dict(e.get("data") or {}),
+            )
+        )
+    return out
+
+
+def _in_period(instant: datetime, period: Period) -> bool:
+    local = instant.astimezone(LOCAL_TZ)
+    months = [(d.year, d.month) for d in period.month_starts()]
+    return (local.year, local.month) in months
+
+
+def count(
+    events: list[dict[str, Any]], plan: Plan, unit: str, period: Period, at: datetime
+) -> dict[str, int]:
+    evs = first_of_each_identity(events)
+    by_subject: dict[str, list[Ev]] = defaultdict(list)
+    for e in evs:
+        by_subject[e.subject].append(e)
+    units = set(plan.descendants(unit))
+    about = {e.data.get("case") for e in evs if e.type == "tthc.feedback.received" and e.data.get("case")}
+    out = dict.fromkeys(
+        [
+            "cases",
+            "online",
+            "payments",
+            "portal_payments",
+            "digitized",
+            "synced",
+            "result_cases",
+            "e_results",
+            "reused",
+            "feedback",
+            "feedback_on_time",
+            "satisfied",
+            "on_time",
+        ],
+        0,
+    )
+    for subject, items in by_subject.items():
+        received = [e for e in items if e.type == "tthc.case.received"]
+        if received:
+            _case(out, subject, items, max(received, key=lambda e: e.order), units, period, at, about)
+        feedback = [e for e in items if e.type == "tthc.feedback.received"]
+        if feedback:
+            _feedback(out, items, max(feedback, key=lambda e: e.order), units, period, at)
+    return out
+
+
+def _case(
+    out: dict[str, int],
+    subject: str,
+    items: list[Ev],
+    rec: Ev,
+    units: set[str],
+    period: Period,
+    at: datetime,
+    about: set[Any],
+) -> None:
+    if rec.data["unit"] not in units or not _in_period(rec.time, period):
+        return
+    kinds = defaultdict(list)
+    for e in items:
+        kinds[e.type].append(e)
+    resched = kinds["tthc.case.rescheduled"]
+    due = (
+        parse_rfc3339(max(resched, key=lambda e: e.order).data["due"])
+        if resched
+        else parse_rfc3339(rec.data["due"])
+    )
+    resolutions = kinds["tthc.case.resolved"]
+    end = min(resolutions, key=lambda e: e.order) if resolutions else None
+    late = end.time > due if end else at > due
+    needs_result = bool(end and end.data["outcome"] == "approved" and rec.data.get("result_document", True))
+    electronic = any(e.data["electronic"] for e in kinds["tthc.case.result_issued"])
+    scopes = {e.data["scope"] for e in kinds["tthc.case.digitized"]}
+    payments = {e.data["payment_id"] for e in kinds["tthc.case.paid"]}
+    portal = {e.data["payment_id"] for e in kinds["tthc.case.paid"] if e.data["channel"] == "national_portal"}
+    unsatisfied = any(not e.data["satisfied"] for e in kinds["tthc.case.rated"])
+    out["cases"] += 1
+    out["online"] += rec.data["channel"] in ("online_full", "online_partial")
+    out["payments"] += len(payments)
+    out["portal_payments"] += len(portal)
+    out["digitized"] += "dossier" in scopes and (not needs_result or "result" in scopes or electronic)
+    out["synced"] += bool(kinds["tthc.case.synced"])
+    out["result_cases"] += needs_result
+    out["e_results"] += needs_result and electronic
+    out["reused"] += bool(rec.data.get("reused_data", False))
+    out["satisfied"] += not late and not unsatisfied and subject not in about
+    out["on_time"] += not late
+
+
+def _feedback(
+    out: dict[str, int], items: list[Ev], rec: Ev, units: set[str], period: Period, at: datetime
+) -> None:
+    if rec.data["unit"] not in units or not _in_period(rec.time, period):
+        return
+    due = parse_rfc3339(rec.data["due"])
+    resolutions = [e.time for e in items if e.type == "tthc.feedback.resolved"]
+    out["feedback"] += 1
+    out["feedback_on_time"] += (min(resolutions) <= due) if resolutions else (at <= due)
