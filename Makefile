@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup redis demo test lint types unit bench clean
+.PHONY: setup redis alertmanager demo test lint types unit bench clean
 
 setup:                ## virtual environment with the locked dependencies
 	@deploy/local/ensure-python.sh
@@ -11,11 +11,15 @@ setup:                ## virtual environment with the locked dependencies
 redis: setup          ## a local Redis at TTHC_REDIS_URL, started if none answers
 	@deploy/local/ensure-redis.sh
 
-demo: redis           ## run every service and simulated traffic (Ctrl-C stops)
+alertmanager: setup   ## a local Alertmanager at TTHC_ALERTMANAGER_URL with the plan's routes
+	@deploy/local/ensure-alertmanager.sh
+
+demo: redis           ## run every service, Alertmanager and simulated traffic (Ctrl-C stops)
 	@deploy/local/demo.sh
 
-test: setup           ## lint, types, then the whole test suite (real Redis, real ClickHouse engine)
+test: setup           ## lint, types, then the whole test suite (real Redis, ClickHouse engine, Alertmanager)
 	@deploy/local/ensure-redis.sh --binary-only
+	@deploy/local/ensure-alertmanager.sh --binary-only
 	$(MAKE) --no-print-directory lint types unit
 
 lint:

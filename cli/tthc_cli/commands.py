@@ -91,4 +91,43 @@ def _export_schema(sub: Sub) -> None:
     p.set_defaults(handler=handler)
 
 
-REGISTRY: list[Callable[[Sub], None]] = [_run, _up, _simulate, _bench, _hash_key, _check_plan, _export_schema]
+def _alertmanager_config(sub: Sub) -> None:
+    p = sub.add_parser("alertmanager-config", help="render alertmanager.yml (and templates) from the plan")
+    p.add_argument("--output-dir", default="deploy/alertmanager", help="where to write alertmanager.yml")
+    p.add_argument("--plan", help="plan file (default: TTHC_PLAN)")
+    p.add_argument("--group-wait", default="30s")
+    p.add_argument("--group-interval", default="5m")
+    p.add_argument("--extra-webhook", help="also send every notification to this URL (e.g. the demo's sink)")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .alertmanager_config import render_config
+
+        return render_config(args)
+
+    p.set_defaults(handler=handler)
+
+
+def _notifications(sub: Sub) -> None:
+    p = sub.add_parser("notifications", help="a webhook sink printing what each unit would receive")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=9095)
+
+    def handler(args: argparse.Namespace) -> int:
+        from .notifications import run_sink
+
+        return run_sink(args.host, args.port)
+
+    p.set_defaults(handler=handler)
+
+
+REGISTRY: list[Callable[[Sub], None]] = [
+    _run,
+    _up,
+    _simulate,
+    _bench,
+    _hash_key,
+    _check_plan,
+    _export_schema,
+    _alertmanager_config,
+    _notifications,
+]

@@ -51,8 +51,12 @@ class AlertRules(_Strict):
     recovery_margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     repeat: Duration = timedelta(hours=24)
     due_soon: Duration = timedelta(hours=48)
+    due_soon_every: Duration = timedelta(hours=1)
+    """At most one early warning per unit this often (each lists every item not yet warned)."""
 
-    _parse = field_validator("pending", "repeat", "due_soon", mode="before")(lambda cls, v: _duration(v))
+    _parse = field_validator("pending", "repeat", "due_soon", "due_soon_every", mode="before")(
+        lambda cls, v: _duration(v)
+    )
 
     @property
     def period_kinds(self) -> tuple[PeriodKind, ...]:

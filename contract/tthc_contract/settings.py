@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     """``source=key,source2=key2``: extra keys that may send for every unit."""
 
     alertmanager_url: str = "http://127.0.0.1:9093"
+    smtp_smarthost: str | None = None
+    """host:port of the SMTP server Alertmanager sends e-mail through."""
+    smtp_from: str = "tthc-alerts@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_require_tls: bool = True
+    alerts_repost_s: float = Field(30.0, gt=0)
+    """Firing alerts are posted to Alertmanager again this often (well within its resolve timeout)."""
+    alerts_tick_s: float = Field(5.0, gt=0)
+    """How often pending alerts are checked against the clock without a new snapshot."""
+    metrics_public_url: str | None = None
+    """Where people reach the metrics API (alert links); default http://<metrics host>:<port>."""
     grafana_url: str | None = None
     grafana_token: SecretStr | None = None
 

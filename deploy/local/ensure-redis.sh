@@ -6,6 +6,7 @@ cd "$(dirname "$0")/../.."
 . deploy/local/lib.sh
 
 ensure_packages "redis-server redis-cli" redis-server
+ensure_packages curl curl
 [ "${1:-}" = "--binary-only" ] && exit 0
 
 URL=${TTHC_REDIS_URL:-redis://127.0.0.1:6379/0}

@@ -10,10 +10,12 @@ as_root() {
   else die "need root to run: $* (install sudo or run as root)"; fi
 }
 
-# apt-get install the given Debian packages unless every command named in $1 exists.
+# apt-get install the given Debian packages unless every command named in $1 exists
+# (an empty $1 means: the caller already knows they are missing).
 ensure_packages() {
   local commands="$1"; shift
   local missing=0
+  [ -z "$commands" ] && missing=1
   for c in $commands; do command -v "$c" >/dev/null || missing=1; done
   [ "$missing" = 0 ] && return 0
   command -v apt-get >/dev/null || die "please install: $* (no apt-get on this machine)"

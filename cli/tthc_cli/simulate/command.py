@@ -80,31 +80,37 @@ def run(args: argparse.Namespace) -> int:
 
 async def _simulate(args: argparse.Namespace, generator: Generator, sender: Sender, live: bool) -> None:
     try:
-        if args.days > 0:
-            await _backfill(args, generator, sender)
+        later = await _backfill(args, generator, sender) if args.days > 0 else []
         if live:
-            await _live(args, generator, sender)
+            # An endless live run continues the history's cases (their syncs, resolutions,
+            # ratings); a bounded one (--cases, --duration) ends with its own cases.
+            endless = not args.cases and not args.duration
+            await _live(args, generator, sender, later if endless else [])
     finally:
         await sender.close()
 
 
-async def _backfill(args: argparse.Namespace, generator: Generator, sender: Sender) -> None:
+async def _backfill(args: argparse.Namespace, generator: Generator, sender: Sender) -> list[Timed]:
+    """Send the history; return the events of its cases still to come (in-progress cases),
+    which live mode sends when their time comes."""
     now = datetime.now(LOCAL_TZ)
     start = now - timedelta(days=args.days)
     rnd = random.Random(args.seed)
     count = int(args.cases_per_day * args.days)
     events: list[Timed] = []
+    later: list[Timed] = []
     for _ in range(count):
         received = start + (now - start) * rnd.random()
-        events += [
-            t for t in generator.case(generator.next_unit(), received, timedelta(days=1)) if t.at <= now
-        ]
+        for timed in generator.case(generator.next_unit(), received, timedelta(days=1)):
+            (events if timed.at <= now else later).append(timed)
     events.sort()
     with tqdm(total=len(events), unit="ev", desc="backfill", disable=args.no_progress) as bar:
         for i in range(0, len(events), args.batch):
             chunk = [t.event for t in events[i : i + args.batch]]
             await sender.send(chunk)
             bar.update(len(chunk))
+    heapq.heapify(later)
+    return later
 
 
 def _pop_due(pending: list[Timed], now: datetime) -> list[dict[str, object]]:
@@ -114,10 +120,9 @@ def _pop_due(pending: list[Timed], now: datetime) -> list[dict[str, object]]:
     return due
 
 
-async def _live(args: argparse.Namespace, generator: Generator, sender: Sender) -> None:
+async def _live(args: argparse.Namespace, generator: Generator, sender: Sender, pending: list[Timed]) -> None:
     day = timedelta(seconds=args.day_seconds)
     case_interval = EVENTS_PER_CASE / args.rate if args.rate > 0 else 0.01
-    pending: list[Timed] = []
     started = 0
     next_case = time.monotonic()
     began = time.monotonic()

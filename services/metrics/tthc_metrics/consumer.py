@@ -9,9 +9,7 @@
   not their delivery count), so a long ClickHouse outage never lets them be reclaimed;
   an entry delivered more than ``max_deliveries`` times (it keeps killing its consumer)
   goes to ``tthc:dead``.
-- FastStream's own parsing decodes and re-encodes every entry as JSON; a pass-through
-  parser hands the raw entries to us instead, and ``XREADGROUP`` replies are left as
-  flat lists (no dict per entry).
+- Entries reach the handlers raw (``tthc_contract.stream_consumers``).
 """
 
 from __future__ import annotations
@@ -25,40 +23,22 @@ import redis.asyncio as aredis
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
-from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
-from redis.exceptions import ResponseError
 
 from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS, HiredisPackedConnection
+from tthc_contract.stream_consumers import as_fields, install_raw_replies, raw_batch_options, raw_entries
+from tthc_contract.stream_consumers import ensure_group as ensure_stream_group
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from .batcher import Batcher
-from .entries import DeadLetter, as_fields
+from .entries import DeadLetter
 from .writer import Prepared, Writer
 
 log = get_logger("tthc.metrics.consumer")
 
 
-async def _pass_through(message: Any, _original: Any) -> BatchMessage:
-    return BatchMessage(raw_message=message, body=b"", consumer=None, group=None)  # type: ignore[arg-type]
-
-
-async def _no_body(_message: Any, _original: Any) -> None:
-    return None
-
-
-def _raw_reply(response: Any, **_: Any) -> Any:
-    if response is None:  # a blocking read that timed out
-        return []
-    return list(response.items()) if isinstance(response, dict) else response
-
-
-async def ensure_group(redis: aredis.Redis, stream: str = EVENTS, group: str = METRICS_GROUP) -> None:
-    try:
-        await redis.xgroup_create(stream, group, id="0", mkstream=True)
-    except ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
+async def ensure_group(redis: aredis.Redis) -> None:
+    await ensure_stream_group(redis, EVENTS, METRICS_GROUP, "0")
 
 
 class EventConsumer:
@@ -87,11 +67,7 @@ class EventConsumer:
         self.broker = RedisBroker(
             redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG, graceful_timeout=10
         )
-        common: dict[str, Any] = {
-            "ack_policy": AckPolicy.MANUAL,
-            "parser": _pass_through,
-            "decoder": _no_body,
-        }
+        common = raw_batch_options(AckPolicy.MANUAL)
         read = StreamSub(
             EVENTS,
             group=METRICS_GROUP,
@@ -112,15 +88,13 @@ class EventConsumer:
         self.broker.subscriber(stream=reclaim, **common)(self._on_reclaim)
 
     async def _on_read(self, message: RedisBatchStreamMessage) -> None:
-        raw = message.raw_message
-        entries = list(zip(raw["message_ids"], raw["data"], strict=True))
-        self.inflight.update(raw["message_ids"])
+        entries = raw_entries(message)
+        self.inflight.update(entry_id for entry_id, _ in entries)
         await self.batcher.add(entries)
 
     async def _on_reclaim(self, message: RedisBatchStreamMessage) -> None:
-        raw = message.raw_message
         fresh, dead = [], []
-        for entry_id, fields in zip(raw["message_ids"], raw["data"], strict=True):
+        for entry_id, fields in raw_entries(message):
             if entry_id in self.inflight:
                 continue
             deliveries = await self._deliveries(entry_id)
@@ -143,7 +117,7 @@ class EventConsumer:
     async def start(self) -> None:
         await ensure_group(self.redis)
         await self.broker.connect()
-        self.broker.config.broker_config.connection.client.set_response_callback("XREADGROUP", _raw_reply)
+        install_raw_replies(self.broker)
         await self.broker.start()
         self._tasks = [
             asyncio.create_task(c) for c in (self._prepare_loop(), self._commit_loop(), self._heartbeat())

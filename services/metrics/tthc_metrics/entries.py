@@ -7,7 +7,7 @@ exactly as ingest would; what fails goes to ``tthc:dead`` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +15,9 @@ import orjson
 
 from tthc_contract.events import canonical_json
 from tthc_contract.signing import EntrySigner
+from tthc_contract.stream_consumers import Fields, as_fields
 from tthc_contract.streams import EVENT_FIELD, ID_FIELD, SIG_FIELD, SOURCE_FIELD
 from tthc_contract.validation import InvalidEvent, ValidationContext, parse_event_json
-
-Fields = Mapping[bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +41,6 @@ class Decoded:
     dead: list[DeadLetter] = field(default_factory=list)
     repeated: int = 0
     """Entries whose identity appeared earlier in the same batch (skipped)."""
-
-
-def as_fields(raw: Any) -> Fields:
-    """XREADGROUP gives a flat ``[k, v, k, v]`` list (our raw reply); XAUTOCLAIM a dict."""
-    if isinstance(raw, Mapping):
-        return raw
-    items: Sequence[bytes] = raw
-    return dict(zip(items[::2], items[1::2], strict=True))
 
 
 _SIGNED_LAYOUT = (EVENT_FIELD, SOURCE_FIELD, ID_FIELD, SIG_FIELD)

@@ -1,0 +1,84 @@
+"""Alert state in Redis: survives a restart of the alerts service.
+
+- ``tthc:alerts:state``: every alert that is pending, firing or resolved (recently),
+  so pending timers continue and nothing is announced twice after a restart;
+- ``tthc:alerts:outbox``: alerts whose last change Alertmanager has not accepted yet,
+  so a resolution is never lost;
+- ``tthc:alerts:warned``: the due-soon items already warned about.
+
+Each change of status is written with its ``tthc:alerts`` entry in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import orjson
+import redis.asyncio as aredis
+
+from tthc_contract.streams import ALERTS, ALERTS_MAXLEN, BODY_FIELD
+
+from .evaluator import Alert
+from .records import DueSoonWarning, dump, load, public
+
+Record = Alert | DueSoonWarning
+
+STATE = "tthc:alerts:state"
+OUTBOX = "tthc:alerts:outbox"
+WARNED = "tthc:alerts:warned"
+
+
+class AlertStore:
+    def __init__(self, redis: aredis.Redis) -> None:
+        self.redis: Any = redis  # replies are bytes (decode_responses off); the stubs say bytes | str
+
+    async def load(self) -> dict[str, Record]:
+        raw = await self.redis.hgetall(STATE)
+        return {key.decode(): load(orjson.loads(value)) for key, value in raw.items()}
+
+    async def save(self, keep: Iterable[Record], changed: Iterable[Record], forget: Iterable[str]) -> None:
+        """Persist ``keep``; publish and queue for delivery ``changed``; drop ``forget``."""
+        keep, changed, forget = list(keep), list(changed), list(forget)
+        if not (keep or changed or forget):
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if keep:
+                pipe.hset(STATE, mapping={r.id: orjson.dumps(dump(r)) for r in keep})
+            if forget:
+                pipe.hdel(STATE, *forget)
+            for record in changed:
+                entry = {BODY_FIELD: orjson.dumps(public(record))}
+                pipe.xadd(ALERTS, entry, maxlen=ALERTS_MAXLEN, approximate=True)
+                pipe.sadd(OUTBOX, record.id)
+            await pipe.execute()
+
+    async def outbox(self) -> set[str]:
+        return {m.decode() for m in await self.redis.smembers(OUTBOX)}
+
+    async def delivered(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        if ids:
+            await self.redis.srem(OUTBOX, *ids)
+
+    async def warned(self, unit: str) -> set[str]:
+        prefix = f"{unit}\x1f"
+        return {
+            k.decode()[len(prefix) :] for k in await self.redis.hkeys(WARNED) if k.decode().startswith(prefix)
+        }
+
+    async def remember_warned(self, unit: str, items: Iterable[dict[str, str]]) -> None:
+        mapping = {f"{unit}\x1f{item['code']}": item["due"] for item in items}
+        if mapping:
+            await self.redis.hset(WARNED, mapping=mapping)
+
+    async def forget_warned_before(self, instant: datetime) -> None:
+        """Items whose deadline passed can no longer be warned about: forget them."""
+        stale = [
+            k
+            for k, due in (await self.redis.hgetall(WARNED)).items()
+            if datetime.fromisoformat(due.decode()) < instant
+        ]
+        if stale:
+            await self.redis.hdel(WARNED, *stale)

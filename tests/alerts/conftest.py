@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aredis
+import yaml
+from aiosmtpd.controller import Controller
+
+from tthc_alerts.am_config import Delivery, write
+from tthc_alerts.engine import AlertEngine
+from tthc_alerts.state_store import AlertStore
+from tthc_contract.plan import Plan, parse_plan
+from tthc_contract.redis_client import connect
+
+from ..conftest import PLAN_PATH
+from ..servers import AlertmanagerServer, WebhookSink, free_port
+
+
+def plan_with(**changes: Any) -> Plan:
+    data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return parse_plan(data)
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[aredis.Redis]:
+    client = connect(redis_url)
+    yield client
+    await client.aclose()
+
+
+async def new_engine(plan: Plan, redis: aredis.Redis) -> AlertEngine:
+    engine = AlertEngine(plan, AlertStore(redis))
+    await engine.start()
+    return engine
+
+
+class Mailbox:
+    """A real SMTP server on localhost (aiosmtpd), keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    s = WebhookSink()
+    yield s
+    s.close()
+
+
+def alertmanager_for(tmp: Path, plan: Plan, mailbox_port: int | None = None) -> AlertmanagerServer:
+    delivery = Delivery(
+        smtp_smarthost=f"127.0.0.1:{mailbox_port}" if mailbox_port else None,
+        smtp_from="tthc@dongphu.local",
+        smtp_require_tls=False,
+        group_wait=timedelta(seconds=1),
+        group_interval=timedelta(seconds=1),
+    )
+    config = write(plan, delivery, tmp / "am-config")
+    server = AlertmanagerServer(tmp / "am")
+    server.start(config)
+    return server
