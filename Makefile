@@ -20,6 +20,7 @@ demo: redis           ## run every service, Alertmanager and simulated traffic (
 test: setup           ## lint, types, then the whole test suite (real Redis, ClickHouse engine, Alertmanager)
 	@deploy/local/ensure-redis.sh --binary-only
 	@deploy/local/ensure-alertmanager.sh --binary-only
+	@deploy/local/ensure-test-tools.sh
 	$(MAKE) --no-print-directory lint types unit
 
 lint:

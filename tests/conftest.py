@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aredis
 
 from tthc_contract.plan import Plan, load_plan
+from tthc_contract.redis_client import connect
+from tthc_metrics.store import Store
 
 from .servers import RedisServer
 
@@ -17,6 +20,24 @@ DEMO_KEY = "demo-igate-key"
 @pytest.fixture(scope="session")
 def plan() -> Plan:
     return load_plan(PLAN_PATH)
+
+
+@pytest.fixture(scope="session")
+def session_store(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Iterator[Store]:
+    """The process's one embedded engine (chDB hosts one data directory per process)."""
+    store = Store("chdb://" + str(Path(tmp_path_factory.mktemp("chdb")).resolve()))
+    store.migrate()
+    store.sync_plan(plan)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(session_store: Store, plan: Plan) -> Store:
+    for table in ("events", "case_facts", "feedback_facts", "alert_changes", "ops_samples"):
+        session_store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
+    session_store.sync_plan(plan)
+    return session_store
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +55,11 @@ def redis_url(redis_server: RedisServer) -> str:
         redis_server.start()
     redis_server.client().flushall()
     return redis_server.url
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[aredis.Redis]:
+    """An async client (hiredis-packed, as the services use) on the clean test database."""
+    client = connect(redis_url)
+    yield client
+    await client.aclose()

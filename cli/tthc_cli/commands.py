@@ -120,6 +120,13 @@ def _notifications(sub: Sub) -> None:
     p.set_defaults(handler=handler)
 
 
+def _dashboards(sub: Sub) -> None:
+    from .dashboards_command import add_arguments
+
+    p = sub.add_parser("dashboards", help="build the Grafana dashboards, or push them to a Grafana")
+    add_arguments(p)
+
+
 REGISTRY: list[Callable[[Sub], None]] = [
     _run,
     _up,
@@ -130,4 +137,5 @@ REGISTRY: list[Callable[[Sub], None]] = [
     _export_schema,
     _alertmanager_config,
     _notifications,
+    _dashboards,
 ]

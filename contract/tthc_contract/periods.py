@@ -92,6 +92,16 @@ def parse_period(text: str) -> Period:
     return Period(year, 1, 12)
 
 
+def all_periods(first_year: int, last_year: int) -> list[Period]:
+    """Every month, quarter and year of the years given, in order."""
+    out = []
+    for year in range(first_year, last_year + 1):
+        out.append(Period(year, 1, 12))
+        out += [Period(year, q * 3 + 1, 3) for q in range(4)]
+        out += [Period(year, m, 1) for m in range(1, 13)]
+    return out
+
+
 def period_of(instant: datetime, kind: PeriodKind) -> Period:
     """The period of ``kind`` that contains ``instant`` in local time."""
     local = instant.astimezone(LOCAL_TZ)

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     """Snapshots after flushes are coalesced: at most one per gap."""
     metrics_result_ttl_ms: int = Field(1000, ge=0)
     """A computed indicator result is served again for this long, unless new events arrived (0: never)."""
+    metrics_ops_sample_s: float = Field(15.0, gt=0)
+    """How often the operations samples (stream lag, dead letters, ingest answers) are taken."""
     metrics_reclaim_idle_ms: int = Field(30_000, ge=100)
     """Entries another consumer left pending this long are reclaimed."""
     metrics_max_deliveries: int = Field(5, ge=1)

@@ -35,6 +35,9 @@ BODY_FIELD = b"body"
 KIND_SNAPSHOT = "indicators"
 KIND_DUE_SOON = "due_soon"
 
+INGEST_STATS = "tthc:ingest:stats"
+"""Hash of ingest's answers: field = HTTP status (or ``events_accepted``), value = count."""
+
 METRICS_GROUP = "metrics"
 ALERTS_GROUP = "alerts"
 ALERT_ARCHIVE_GROUP = "metrics-alerts"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -16,7 +16,6 @@ from tthc_alerts.am_config import Delivery, write
 from tthc_alerts.engine import AlertEngine
 from tthc_alerts.state_store import AlertStore
 from tthc_contract.plan import Plan, parse_plan
-from tthc_contract.redis_client import connect
 
 from ..conftest import PLAN_PATH
 from ..servers import AlertmanagerServer, WebhookSink, free_port
@@ -30,13 +29,6 @@ def plan_with(**changes: Any) -> Plan:
         else:
             data[key] = value
     return parse_plan(data)
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[aredis.Redis]:
-    client = connect(redis_url)
-    yield client
-    await client.aclose()
 
 
 async def new_engine(plan: Plan, redis: aredis.Redis) -> AlertEngine:

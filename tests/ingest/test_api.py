@@ -221,3 +221,13 @@ async def test_openapi_documents_every_event_type(client: httpx.AsyncClient) -> 
         "examples"
     ]
     assert set(examples) == set(example_events())
+
+
+async def test_answers_are_counted_for_the_operations_dashboard(
+    client: httpx.AsyncClient, redis_url: str
+) -> None:
+    await client.post("/v1/events", json=[received(), received()], headers=auth())
+    await client.post("/v1/events", json=received(), headers={"Authorization": "Bearer nope"})
+    await client.post("/v1/events", json={**received(), "time": "soon"}, headers=auth())
+    stats = redis.Redis.from_url(redis_url).hgetall("tthc:ingest:stats")
+    assert stats == {b"202": b"1", b"events_accepted": b"2", b"401": b"1", b"422": b"1"}

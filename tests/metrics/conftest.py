@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -11,7 +9,6 @@ import redis.asyncio as aredis
 
 from tthc_contract.events import canonical_json
 from tthc_contract.plan import Plan
-from tthc_contract.redis_client import connect
 from tthc_contract.signing import EntrySigner
 from tthc_contract.validation import ValidationContext
 from tthc_metrics.dead_letters import DeadLetterBox
@@ -20,32 +17,6 @@ from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
 SIGNER = EntrySigner(b"metrics-test-signing-key-0123456789")
-FACT_TABLES = ("events", "case_facts", "feedback_facts")
-
-
-@pytest.fixture(scope="session")
-def session_store(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Iterator[Store]:
-    """The process's one embedded engine (chDB hosts one data directory per process)."""
-    store = Store("chdb://" + str(Path(tmp_path_factory.mktemp("chdb")).resolve()))
-    store.migrate()
-    store.sync_plan(plan)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def store(session_store: Store, plan: Plan) -> Store:
-    for table in FACT_TABLES:
-        session_store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
-    session_store.sync_plan(plan)
-    return session_store
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[aredis.Redis]:
-    client = connect(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from .alertmanager import AlertmanagerClient
 from .api import create_api
 from .consumer import SnapshotConsumer
 from .delivery import Deliverer
-from .engine import AlertEngine
+from .engine import AlertEngine, OnChange
+from .grafana_annotations import GrafanaAnnotations
 from .state_store import AlertStore
 
 log = get_logger("tthc.alerts")
@@ -35,7 +36,11 @@ async def _ticking(engine: AlertEngine, every_s: float) -> None:
 async def run(settings: Settings) -> None:
     plan = load_plan(settings.plan)
     redis = connect(settings.redis_url)
-    engine = AlertEngine(plan, AlertStore(redis))
+    hooks: list[OnChange] = []
+    if settings.grafana_url:
+        token = settings.grafana_token.get_secret_value() if settings.grafana_token else None
+        hooks.append(GrafanaAnnotations(settings.grafana_url, token, plan))
+    engine = AlertEngine(plan, AlertStore(redis), on_change=hooks)
     client = AlertmanagerClient(settings.alertmanager_url)
     metrics_url = settings.metrics_public_url or f"http://{settings.metrics_host}:{settings.metrics_port}"
     deliverer = Deliverer(engine, client, plan, repost_s=settings.alerts_repost_s, source_url=metrics_url)

@@ -102,11 +102,15 @@ def create_app(plan: Plan, keys: KeyRing, signer: EntrySigner, publisher: EventP
         },
     )
     async def post_events(request: Request) -> Response:
-        credential = keys.authenticate(request.headers.get("authorization"))
-        body = await read_limited(request, MAX_BYTES)
-        objs = decode_body(body, request.headers.get("content-type"))
-        checked = validate_all(objs, ValidationContext(units=units))
-        authorize(checked, credential)
+        try:
+            credential = keys.authenticate(request.headers.get("authorization"))
+            body = await read_limited(request, MAX_BYTES)
+            objs = decode_body(body, request.headers.get("content-type"))
+            checked = validate_all(objs, ValidationContext(units=units))
+            authorize(checked, credential)
+        except ApiError as exc:
+            await publisher.count_refusal(exc.status)
+            raise
         try:
             await publisher.publish(to_entries(checked, signer))
         except RedisUnavailable as exc:

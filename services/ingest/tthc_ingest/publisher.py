@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import redis.asyncio as aredis
 
 from tthc_contract.redis_client import REDIS_ERRORS
-from tthc_contract.streams import EVENTS
+from tthc_contract.streams import EVENTS, INGEST_STATS
 
 # One script call per request: Redis runs a script atomically, so either every entry
 # is appended or (the call never arrived) none; and one reply replaces one per entry.
@@ -14,7 +16,10 @@ local per = tonumber(ARGV[1])
 for i = 2, #ARGV, per do
   redis.call('XADD', KEYS[1], '*', unpack(ARGV, i, i + per - 1))
 end
-return (#ARGV - 1) / per
+local count = (#ARGV - 1) / per
+redis.call('HINCRBY', KEYS[2], 'events_accepted', count)
+redis.call('HINCRBY', KEYS[2], '202', 1)
+return count
 """
 
 
@@ -38,9 +43,14 @@ class EventPublisher:
             for name, value in fields.items():
                 args += (name, value)
         try:
-            await self._xadd_all(keys=[EVENTS], args=args)
+            await self._xadd_all(keys=[EVENTS, INGEST_STATS], args=args)
         except REDIS_ERRORS as exc:
             raise RedisUnavailable(str(exc)) from exc
+
+    async def count_refusal(self, status: int) -> None:
+        """Count a refused request for the operations dashboard; never fails the request."""
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self._redis.hincrby(INGEST_STATS, str(status), 1)
 
     async def close(self) -> None:
         await self._redis.aclose()

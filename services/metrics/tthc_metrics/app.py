@@ -16,10 +16,12 @@ from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
 from tthc_contract.validation import ValidationContext
 
+from .alert_archive import AlertArchive
 from .api import ApiState, create_api
 from .batcher import Batcher
 from .consumer import EventConsumer
 from .dead_letters import DeadLetterBox
+from .ops_sampler import run_sampler
 from .results import RecentResults
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
@@ -87,6 +89,7 @@ async def run(settings: Settings) -> None:
         max_deliveries=settings.metrics_max_deliveries,
         on_stored=on_stored,
     )
+    archive = AlertArchive(settings.redis_url, redis, f"{socket.gethostname()}-{os.getpid()}", store)
     api = create_api(ApiState(plan, store, redis, writer.dead, writer.stats, snapshots, results))
     stop = asyncio.Event()
     install_stop_signals(stop)
@@ -95,14 +98,18 @@ async def run(settings: Settings) -> None:
     try:
         if await prepare_store(store, plan, stop):
             await consumer.start()
+            await archive.start()
             publishing = asyncio.create_task(snapshots.run())
+            sampling = asyncio.create_task(run_sampler(redis, store, settings.metrics_ops_sample_s))
             log.info("metrics.started", consumer=consumer.name, flush_rows=settings.metrics_flush_rows)
         await stop.wait()
     finally:
         log.info("metrics.stopping")
         if publishing is not None:
             await consumer.stop()
+            await archive.stop()
             publishing.cancel()
+            sampling.cancel()
         stop.set()
         await server
         await redis.aclose()

@@ -11,15 +11,32 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
+from tthc_contract.periods import all_periods
 from tthc_contract.plan import Plan
 
 from .migrations import apply_migrations
 
+ALERT_COLUMNS = (
+    "stream_id",
+    "changed_at",
+    "id",
+    "unit",
+    "indicator",
+    "period",
+    "status",
+    "value",
+    "target",
+    "numerator",
+    "denominator",
+    "started_at",
+    "resolved_at",
+)
 JSON_ROWS = {"input_format_json_read_objects_as_strings": 1}
 STORE_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError)
 """What a failing or unreachable ClickHouse raises through clickhouse-connect."""
@@ -106,7 +123,7 @@ class Store:
         return list(self.call("write", apply_migrations))
 
     def sync_plan(self, plan: Plan) -> None:
-        """Rewrite the unit tree and targets from the plan (small tables, at every start)."""
+        """Rewrite the unit tree, targets and periods from the plan (small tables, at every start)."""
         units = [
             [code, plan.names[code], plan.parent[code] or "", depth, pos]
             for pos, (code, depth) in enumerate(plan.walk())
@@ -115,12 +132,15 @@ class Store:
         targets = [
             [code, ind, value] for code in plan.unit_codes for ind, value in plan.targets(code).items()
         ]
+        this_year = datetime.now(UTC).year
+        periods = [[p.code, p.kind, p.label_vi, *p.bounds()] for p in all_periods(2020, this_year + 2)]
 
         def work(client: Any) -> None:
             for table, rows, columns in (
                 ("units", units, ["code", "name", "parent", "depth", "position"]),
                 ("unit_ancestors", ancestors, ["unit", "ancestor"]),
                 ("unit_targets", targets, ["unit", "indicator", "target"]),
+                ("periods", periods, ["code", "kind", "label", "start_utc", "end_utc"]),
             ):
                 client.command(f"TRUNCATE TABLE {table}")
                 client.insert(table, rows, column_names=columns)
@@ -139,6 +159,16 @@ class Store:
                 lambda c: c.raw_insert(
                     "events_incoming", ["stream_id", "event"], body, settings=JSON_ROWS, fmt="JSONEachRow"
                 ),
+            )
+
+    def insert_alert_changes(self, rows: list[list[Any]]) -> None:
+        if rows:
+            self.call("write", lambda c: c.insert("alert_changes", rows, column_names=list(ALERT_COLUMNS)))
+
+    def insert_samples(self, rows: list[list[Any]]) -> None:
+        if rows:
+            self.call(
+                "write", lambda c: c.insert("ops_samples", rows, column_names=["time", "metric", "value"])
             )
 
     def close(self) -> None:

@@ -1,0 +1,96 @@
+"""Every entry of ``tthc:alerts`` stored in ClickHouse (``alert_changes``), for the
+alert history on the dashboards. Acknowledged only after the write; retried while
+ClickHouse is away."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+import orjson
+import redis.asyncio as aredis
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+
+from tthc_contract.logs import get_logger
+from tthc_contract.redis_client import HiredisPackedConnection
+from tthc_contract.stream_consumers import (
+    as_fields,
+    ensure_group,
+    install_raw_replies,
+    raw_batch_options,
+    raw_entries,
+)
+from tthc_contract.streams import ALERT_ARCHIVE_GROUP, ALERTS, BODY_FIELD
+
+from .store import Store, StoreUnavailable
+
+log = get_logger("tthc.metrics.alert_archive")
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def alert_row(entry_id: bytes, body: dict[str, Any]) -> list[Any]:
+    """A row of ``alert_changes``; the change time is the stream entry's (milliseconds)."""
+    changed_ms = int(entry_id.split(b"-")[0])
+    return [
+        entry_id.decode(),
+        datetime.fromtimestamp(changed_ms / 1000).astimezone(),
+        body["id"],
+        body["unit"],
+        body["indicator"],
+        body["period"],
+        body["status"],
+        body["value"],
+        body["target"],
+        body["numerator"],
+        body["denominator"],
+        _time(body["started_at"]),
+        _time(body["resolved_at"]),
+    ]
+
+
+class AlertArchive:
+    def __init__(self, redis_url: str, redis: aredis.Redis, name: str, store: Store) -> None:
+        self.redis = redis
+        self.store = store
+        self.broker = RedisBroker(
+            redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG
+        )
+        read = StreamSub(
+            ALERTS,
+            group=ALERT_ARCHIVE_GROUP,
+            consumer=name,
+            batch=True,
+            max_records=1000,
+            polling_interval=500,
+        )
+        self.broker.subscriber(stream=read, **raw_batch_options(AckPolicy.MANUAL))(self._on_batch)
+
+    async def _on_batch(self, message: RedisBatchStreamMessage) -> None:
+        entries = raw_entries(message)
+        rows = [alert_row(entry_id, orjson.loads(as_fields(raw)[BODY_FIELD])) for entry_id, raw in entries]
+        delay = 0.5
+        while True:
+            try:
+                await asyncio.to_thread(self.store.insert_alert_changes, rows)
+                break
+            except StoreUnavailable as exc:
+                log.warning("metrics.alert_archive_retry", error=str(exc)[:300], retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        await self.redis.xack(ALERTS, ALERT_ARCHIVE_GROUP, *[entry_id for entry_id, _ in entries])
+
+    async def start(self) -> None:
+        await ensure_group(self.redis, ALERTS, ALERT_ARCHIVE_GROUP, "0")
+        await self.broker.connect()
+        install_raw_replies(self.broker)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()

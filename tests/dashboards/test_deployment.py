@@ -1,0 +1,102 @@
+"""The docker compose deployment and Grafana provisioning, checked without a Docker engine:
+Debian's docker-compose validates the file; the rest is cross-checked here."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from tthc_dashboards.panels import DATASOURCE
+
+from .conftest import REPO
+
+COMPOSE = REPO / "docker-compose.yml"
+
+
+def rendered() -> dict[str, object]:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.fail("docker-compose is not installed: run 'make test' (it installs Debian's docker-compose)")
+    result = subprocess.run(
+        [binary, "--env-file", str(REPO / ".env.example"), "-f", str(COMPOSE), "config"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_compose_file_is_valid_and_complete() -> None:
+    config = rendered()
+    services = config["services"]  # type: ignore[index]
+    assert set(services) == {
+        "redis",
+        "clickhouse",
+        "grafana",
+        "alertmanager",
+        "ingest",
+        "metrics",
+        "alerts",
+        "simulate",
+    }
+    for name in ("redis", "clickhouse", "grafana", "alertmanager", "ingest", "metrics", "alerts"):
+        assert "healthcheck" in services[name], name
+    for name in ("redis", "clickhouse", "grafana", "alertmanager"):
+        assert re.search(r":\d+\.\d+\.\d+", services[name]["image"]) or re.search(
+            r":v\d+\.\d+\.\d+", services[name]["image"]
+        ), name
+    assert "--appendonly" in services["redis"]["command"]
+    assert services["simulate"]["profiles"] == ["demo"]
+    metrics_env = services["metrics"]["environment"]
+    assert (
+        metrics_env["TTHC_CLICKHOUSE_URL"].startswith("http://")
+        and "@clickhouse:8123/" in metrics_env["TTHC_CLICKHOUSE_URL"]
+    )
+    assert services["grafana"]["environment"]["GF_PLUGINS_PREINSTALL_SYNC"].startswith(
+        "grafana-clickhouse-datasource@"
+    )
+
+
+def test_every_variable_the_compose_file_uses_is_in_env_example() -> None:
+    used = set(re.findall(r"\$\{(\w+)", COMPOSE.read_text(encoding="utf-8")))
+    listed = set(re.findall(r"^(\w+)=", (REPO / ".env.example").read_text(encoding="utf-8"), re.MULTILINE))
+    assert used <= listed, used - listed
+
+
+def test_provisioning_matches_the_dashboards_and_the_compose_mounts() -> None:
+    source = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/datasources/clickhouse.yaml").read_text(encoding="utf-8")
+    )
+    [datasource] = source["datasources"]
+    assert (datasource["uid"], datasource["type"]) == (DATASOURCE["uid"], DATASOURCE["type"])
+    assert datasource["jsonData"]["protocol"] == "native" and datasource["jsonData"]["port"] == 9000
+    assert datasource["jsonData"]["username"] == "${CLICKHOUSE_GRAFANA_USER}"
+    assert "password" in datasource["secureJsonData"]
+    provider = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/dashboards/tthc.yaml").read_text(encoding="utf-8")
+    )
+    path = provider["providers"][0]["options"]["path"]
+    mounts = rendered()["services"]["grafana"]["volumes"]  # type: ignore[index]
+    targets = [m["target"] if isinstance(m, dict) else m.split(":")[1] for m in mounts]
+    assert path in targets
+
+
+def test_the_dockerfile_runs_what_the_readme_documents() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "uv sync --frozen --no-dev" in dockerfile and "USER tthc" in dockerfile
+    assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
+    commands = {
+        " ".join(s["command"][:3])
+        for s in rendered()["services"].values()  # type: ignore[attr-defined]
+        if isinstance(s.get("command"), list) and s["command"][0] == "tthc"
+    }
+    assert commands == {"tthc run ingest", "tthc run metrics", "tthc run alerts", "tthc simulate --url"}
+    for command in commands:
+        assert command in readme, f"the README does not document {command!r}"
