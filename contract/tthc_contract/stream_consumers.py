@@ -8,14 +8,17 @@ per entry). Consumer groups are created by ``ensure_group``, at the start id we 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aredis
 from faststream import AckPolicy
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from redis.exceptions import ResponseError
+
+from .redis_client import HiredisPackedConnection
 
 Fields = Mapping[bytes, bytes]
 
@@ -65,3 +68,34 @@ async def ensure_group(redis: aredis.Redis, stream: str, group: str, start: str)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+
+
+class RawStreamReader:
+    """One stream read in a consumer group by FastStream, raw batches to our handlers.
+
+    Acknowledgement is the handlers' business (``AckPolicy.MANUAL``): each acknowledges
+    after its own write, or reads with ``no_ack`` when the stream is state, not events.
+    """
+
+    def __init__(
+        self, redis_url: str, redis: aredis.Redis, stream: str, group: str, *, consumer: str, start: str
+    ) -> None:
+        self.redis = redis
+        self.stream, self.group, self.consumer, self.start_id = stream, group, consumer, start
+        self.broker = RedisBroker(
+            redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG, graceful_timeout=10
+        )
+
+    def subscribe(self, handler: Callable[..., Awaitable[None]], **options: Any) -> None:
+        """Batches of entries to ``handler`` (``StreamSub`` options: ``max_records``, ``min_idle_time``, ...)."""
+        read = StreamSub(self.stream, group=self.group, consumer=self.consumer, batch=True, **options)
+        self.broker.subscriber(stream=read, **raw_batch_options(AckPolicy.MANUAL))(handler)
+
+    async def start(self) -> None:
+        await ensure_group(self.redis, self.stream, self.group, self.start_id)
+        await self.broker.connect()
+        install_raw_replies(self.broker)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()

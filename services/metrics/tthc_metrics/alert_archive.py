@@ -5,23 +5,17 @@ ClickHouse is away."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 from typing import Any
 
 import orjson
 import redis.asyncio as aredis
-from faststream import AckPolicy
-from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
 from tthc_contract.logs import get_logger
-from tthc_contract.redis_client import HiredisPackedConnection
 from tthc_contract.stream_consumers import (
+    RawStreamReader,
     as_fields,
-    ensure_group,
-    install_raw_replies,
-    raw_batch_options,
     raw_entries,
 )
 from tthc_contract.streams import ALERT_ARCHIVE_GROUP, ALERTS, BODY_FIELD
@@ -59,18 +53,8 @@ class AlertArchive:
     def __init__(self, redis_url: str, redis: aredis.Redis, name: str, store: Store) -> None:
         self.redis = redis
         self.store = store
-        self.broker = RedisBroker(
-            redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG
-        )
-        read = StreamSub(
-            ALERTS,
-            group=ALERT_ARCHIVE_GROUP,
-            consumer=name,
-            batch=True,
-            max_records=1000,
-            polling_interval=500,
-        )
-        self.broker.subscriber(stream=read, **raw_batch_options(AckPolicy.MANUAL))(self._on_batch)
+        self.reader = RawStreamReader(redis_url, redis, ALERTS, ALERT_ARCHIVE_GROUP, consumer=name, start="0")
+        self.reader.subscribe(self._on_batch, max_records=1000, polling_interval=500)
 
     async def _on_batch(self, message: RedisBatchStreamMessage) -> None:
         entries = raw_entries(message)
@@ -87,10 +71,7 @@ class AlertArchive:
         await self.redis.xack(ALERTS, ALERT_ARCHIVE_GROUP, *[entry_id for entry_id, _ in entries])
 
     async def start(self) -> None:
-        await ensure_group(self.redis, ALERTS, ALERT_ARCHIVE_GROUP, "0")
-        await self.broker.connect()
-        install_raw_replies(self.broker)
-        await self.broker.start()
+        await self.reader.start()
 
     async def stop(self) -> None:
-        await self.broker.stop()
+        await self.reader.stop()

@@ -15,18 +15,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aredis
-from faststream import AckPolicy
-from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
 from tthc_contract.logs import get_logger
-from tthc_contract.redis_client import REDIS_ERRORS, HiredisPackedConnection
-from tthc_contract.stream_consumers import as_fields, install_raw_replies, raw_batch_options, raw_entries
+from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.stream_consumers import RawStreamReader, as_fields, raw_entries
 from tthc_contract.stream_consumers import ensure_group as ensure_stream_group
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
@@ -38,6 +35,7 @@ log = get_logger("tthc.metrics.consumer")
 
 
 async def ensure_group(redis: aredis.Redis) -> None:
+    """The metrics group, at 0: entries published before metrics first ran are read too."""
     await ensure_stream_group(redis, EVENTS, METRICS_GROUP, "0")
 
 
@@ -64,28 +62,11 @@ class EventConsumer:
         self.inflight: set[bytes] = set()
         self._prepared: asyncio.Queue[tuple[list[bytes], Prepared]] = asyncio.Queue(maxsize=1)
         self._tasks: list[asyncio.Task[None]] = []
-        self.broker = RedisBroker(
-            redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG, graceful_timeout=10
+        self.reader = RawStreamReader(redis_url, redis, EVENTS, METRICS_GROUP, consumer=name, start="0")
+        self.reader.subscribe(self._on_read, max_records=batcher.max_rows, polling_interval=200)
+        self.reader.subscribe(
+            self._on_reclaim, min_idle_time=reclaim_idle_ms, polling_interval=max(200, reclaim_idle_ms // 4)
         )
-        common = raw_batch_options(AckPolicy.MANUAL)
-        read = StreamSub(
-            EVENTS,
-            group=METRICS_GROUP,
-            consumer=name,
-            batch=True,
-            max_records=batcher.max_rows,
-            polling_interval=200,
-        )
-        reclaim = StreamSub(
-            EVENTS,
-            group=METRICS_GROUP,
-            consumer=name,
-            batch=True,
-            min_idle_time=reclaim_idle_ms,
-            polling_interval=max(200, reclaim_idle_ms // 4),
-        )
-        self.broker.subscriber(stream=read, **common)(self._on_read)
-        self.broker.subscriber(stream=reclaim, **common)(self._on_reclaim)
 
     async def _on_read(self, message: RedisBatchStreamMessage) -> None:
         entries = raw_entries(message)
@@ -115,10 +96,7 @@ class EventConsumer:
         return int(pending[0]["times_delivered"]) if pending else 1
 
     async def start(self) -> None:
-        await ensure_group(self.redis)
-        await self.broker.connect()
-        install_raw_replies(self.broker)
-        await self.broker.start()
+        await self.reader.start()
         self._tasks = [
             asyncio.create_task(c) for c in (self._prepare_loop(), self._commit_loop(), self._heartbeat())
         ]
@@ -157,7 +135,7 @@ class EventConsumer:
         Whatever is not stored stays pending and is delivered again: a claim made for an
         entry lets the same entry store its event later.
         """
-        await self.broker.stop()
+        await self.reader.stop()
         preparing, committing, heartbeat = self._tasks
         preparing.cancel()
         heartbeat.cancel()

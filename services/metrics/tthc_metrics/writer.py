@@ -93,7 +93,7 @@ class Writer:
         started = time.perf_counter()
         decoded = prepared.decoded
         rows = [decoded.rows[i] for i in prepared.owned]
-        refused = await self._retrying(lambda: self._insert(rows))
+        refused = await self._retrying(lambda: self._isolate(rows, 0))
         insert_ms = round((time.perf_counter() - started) * 1000, 1)
         dead = [*decoded.dead, *refused.values()]
         if refused:
@@ -130,17 +130,8 @@ class Writer:
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX_S)
 
-    async def _insert(self, rows: list[bytes]) -> dict[int, DeadLetter]:
-        """Insert ``rows``; when ClickHouse refuses their data, find the rows it refuses."""
-        try:
-            await asyncio.to_thread(self.store.insert_rows, rows)
-            return {}
-        except StoreUnavailable as exc:
-            if not exc.data_error:
-                raise
-        return await self._isolate(rows, 0)
-
     async def _isolate(self, rows: list[bytes], offset: int) -> dict[int, DeadLetter]:
+        """Insert ``rows``; when ClickHouse refuses their data, return the rows it refuses."""
         # Bisect: halves that insert are stored; a single row refused alone is poison.
         try:
             await asyncio.to_thread(self.store.insert_rows, rows)
