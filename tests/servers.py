@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -137,6 +139,18 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int
             process.kill()
             process.wait()
     return int(process.returncode)
+
+
+@contextmanager
+def running_ingest(env: dict[str, str]) -> Iterator[str]:
+    """``tthc run ingest`` in a child process for the duration; yields its base URL."""
+    ingest = subprocess.Popen([*tthc_command(), "run", "ingest"], env=env)
+    try:
+        url = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
+        wait_http(url + "/health", process=ingest)
+        yield url
+    finally:
+        stop_process(ingest)
 
 
 class AlertmanagerServer:

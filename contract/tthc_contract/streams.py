@@ -32,6 +32,21 @@ KIND_FIELD = b"kind"
 BODY_FIELD = b"body"
 """JSON body of a ``tthc:indicators`` or ``tthc:alerts`` entry."""
 
+ALERT_FIELDS = (
+    "id",
+    "unit",
+    "indicator",
+    "period",
+    "status",
+    "value",
+    "target",
+    "numerator",
+    "denominator",
+    "started_at",
+    "resolved_at",
+)
+"""Keys of an alert object (SPEC section 5): the body of a ``tthc:alerts`` entry."""
+
 KIND_SNAPSHOT = "indicators"
 KIND_DUE_SOON = "due_soon"
 

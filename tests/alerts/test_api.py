@@ -12,6 +12,7 @@ from tthc_alerts.alertmanager import AlertmanagerClient
 from tthc_alerts.api import create_api
 from tthc_alerts.delivery import Deliverer
 from tthc_contract.periods import period_of
+from tthc_contract.streams import ALERT_FIELDS
 
 from ..servers import free_port
 from .conftest import new_engine, plan_with
@@ -35,19 +36,7 @@ async def test_alerts_by_status(redis: aredis.Redis) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://alerts") as client:
         firing = (await client.get("/v1/alerts")).json()["alerts"]
         assert [a["id"] for a in firing] == [f"kt/online_rate/{MONTH}"]
-        assert set(firing[0]) == {
-            "id",
-            "unit",
-            "indicator",
-            "period",
-            "status",
-            "value",
-            "target",
-            "numerator",
-            "denominator",
-            "started_at",
-            "resolved_at",
-        }
+        assert set(firing[0]) == set(ALERT_FIELDS)
         assert firing[0]["value"] == 0.8 and firing[0]["target"] == 0.9 and firing[0]["resolved_at"] is None
         resolved = (await client.get("/v1/alerts", params={"status": "resolved"})).json()["alerts"]
         assert [a["id"] for a in resolved] == [f"hcc/sync_rate/{MONTH}"]

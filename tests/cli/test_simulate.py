@@ -12,7 +12,7 @@ import redis
 
 from tthc_contract.streams import EVENT_FIELD, EVENTS
 
-from ..servers import RedisServer, stop_process, tthc_command, tthc_env, wait_http
+from ..servers import RedisServer, running_ingest, tthc_command, tthc_env
 
 pytestmark = pytest.mark.slow
 
@@ -25,10 +25,7 @@ def test_live_simulation_sends_whole_lifecycles_with_exact_shares(
     tmp_path: Path, redis_server: RedisServer, redis_url: str
 ) -> None:
     env = tthc_env(tmp_path, redis_url)
-    ingest = subprocess.Popen([*tthc_command(), "run", "ingest"], env=env)
-    try:
-        url = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
-        wait_http(url + "/health", process=ingest)
+    with running_ingest(env) as url:
         result = subprocess.run(
             [
                 *tthc_command(),
@@ -58,8 +55,6 @@ def test_live_simulation_sends_whole_lifecycles_with_exact_shares(
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
-    finally:
-        stop_process(ingest)
     events = stream_events(redis_url)
     kinds = Counter(e["type"] for e in events)
     assert kinds["tthc.case.received"] == 40 and kinds["tthc.case.resolved"] == 40
@@ -76,10 +71,7 @@ def test_backfill_is_reproducible_with_a_seed(
     tmp_path: Path, redis_server: RedisServer, redis_url: str
 ) -> None:
     env = tthc_env(tmp_path, redis_url)
-    ingest = subprocess.Popen([*tthc_command(), "run", "ingest"], env=env)
-    try:
-        url = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
-        wait_http(url + "/health", process=ingest)
+    with running_ingest(env) as url:
         for _ in range(2):
             subprocess.run(
                 [
@@ -102,8 +94,6 @@ def test_backfill_is_reproducible_with_a_seed(
                 capture_output=True,
                 timeout=120,
             )
-    finally:
-        stop_process(ingest)
     events = stream_events(redis_url)
     half = len(events) // 2
     assert half > 100

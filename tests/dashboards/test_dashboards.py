@@ -30,6 +30,7 @@ from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
 from ..metrics.conftest import entries, make_writer
+from ..metrics.events import ALERT_CHANGE
 from .conftest import DASHBOARD_FILES, REPO, queries
 from .grafana_sql import expand
 
@@ -70,21 +71,8 @@ async def seed(writer: Writer, store: Store, plan: Plan) -> None:
     events = realistic_events(plan, 4000, seed=9, run_id="dash")
     for start in range(0, len(events), 1000):
         await writer.write(entries(events[start : start + 1000]))
-    body = {
-        "id": "kt/online_rate/2026-03",
-        "unit": "kt",
-        "indicator": "online_rate",
-        "period": "2026-03",
-        "status": "firing",
-        "value": 0.8,
-        "target": 0.9,
-        "numerator": 8,
-        "denominator": 10,
-        "started_at": "2026-03-10T08:00:00+07:00",
-        "resolved_at": None,
-    }
     ms = int((END - timedelta(hours=2)).timestamp() * 1000)
-    store.insert_alert_changes([alert_row(f"{ms}-0".encode(), body)])
+    store.insert_alert_changes([alert_row(f"{ms}-0".encode(), ALERT_CHANGE)])
     store.insert_samples(
         [
             [END - timedelta(minutes=m), metric, float(m)]

@@ -84,3 +84,19 @@ def utc(text: str) -> datetime:
     return (
         datetime.fromisoformat(text).replace(tzinfo=UTC) if "+" not in text else datetime.fromisoformat(text)
     )
+
+
+ALERT_CHANGE: dict[str, Any] = {
+    "id": "kt/online_rate/2026-03",
+    "unit": "kt",
+    "indicator": "online_rate",
+    "period": "2026-03",
+    "status": "firing",
+    "value": 0.8,
+    "target": 0.9,
+    "numerator": 8,
+    "denominator": 10,
+    "started_at": "2026-03-10T08:00:00+07:00",
+    "resolved_at": None,
+}
+"""The body of a ``tthc:alerts`` entry: kt's online rate firing in March 2026."""

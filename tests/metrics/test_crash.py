@@ -23,7 +23,7 @@ from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner, load_signing_key
 from tthc_contract.streams import EVENTS
 
-from ..servers import RedisServer, stop_process, tthc_command, tthc_env, wait_http
+from ..servers import RedisServer, running_ingest, stop_process, tthc_command, tthc_env, wait_http
 from . import oracle
 
 pytestmark = pytest.mark.slow
@@ -112,11 +112,8 @@ def test_events_accepted_before_metrics_ever_ran_are_all_counted(
     tmp_path: Path, redis_server: RedisServer, redis_url: str, plan: Plan
 ) -> None:
     env = tthc_env(tmp_path, redis_url, TTHC_INGEST_WORKERS="1")
-    ingest = subprocess.Popen([*tthc_command(), "run", "ingest"], env=env)
     events = realistic_events(plan, 3_000, seed=5, run_id="early")
-    try:
-        url = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
-        wait_http(url + "/health", process=ingest)
+    with running_ingest(env) as url:
         for start in range(0, len(events), 500):
             response = httpx.post(
                 url + "/v1/events",
@@ -124,8 +121,6 @@ def test_events_accepted_before_metrics_ever_ran_are_all_counted(
                 headers={"Authorization": "Bearer demo-igate-key", "Content-Type": "application/json"},
             )
             assert response.status_code == 202
-    finally:
-        stop_process(ingest)
     metrics = subprocess.Popen([*tthc_command(), "run", "metrics"], env=env)
     try:
         port = env["TTHC_METRICS_PORT"]

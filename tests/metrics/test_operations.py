@@ -15,23 +15,11 @@ from tthc_metrics.ops_sampler import run_sampler, sample
 from tthc_metrics.store import Store
 
 from .conftest import signed_entry
-from .events import received, t
+from .events import ALERT_CHANGE, received, t
 
 pytestmark = pytest.mark.asyncio
 
-CHANGE = {
-    "id": "kt/online_rate/2026-03",
-    "unit": "kt",
-    "indicator": "online_rate",
-    "period": "2026-03",
-    "status": "firing",
-    "value": 0.8,
-    "target": 0.9,
-    "numerator": 8,
-    "denominator": 10,
-    "started_at": "2026-03-10T08:00:00+07:00",
-    "resolved_at": None,
-}
+CHANGE = ALERT_CHANGE
 
 
 async def test_every_alert_change_is_stored_once_and_acknowledged(redis: aredis.Redis, store: Store) -> None:

@@ -13,12 +13,8 @@ import redis.asyncio as aredis
 from faststream.redis.annotations import RedisBatchStreamMessage
 
 from tthc_contract.logs import get_logger
-from tthc_contract.stream_consumers import (
-    RawStreamReader,
-    as_fields,
-    raw_entries,
-)
-from tthc_contract.streams import ALERT_ARCHIVE_GROUP, ALERTS, BODY_FIELD
+from tthc_contract.stream_consumers import RawStreamReader, as_fields, raw_entries
+from tthc_contract.streams import ALERT_ARCHIVE_GROUP, ALERT_FIELDS, ALERTS, BODY_FIELD
 
 from .store import Store, StoreUnavailable
 
@@ -32,21 +28,9 @@ def _time(value: str | None) -> datetime | None:
 def alert_row(entry_id: bytes, body: dict[str, Any]) -> list[Any]:
     """A row of ``alert_changes``; the change time is the stream entry's (milliseconds)."""
     changed_ms = int(entry_id.split(b"-")[0])
-    return [
-        entry_id.decode(),
-        datetime.fromtimestamp(changed_ms / 1000).astimezone(),
-        body["id"],
-        body["unit"],
-        body["indicator"],
-        body["period"],
-        body["status"],
-        body["value"],
-        body["target"],
-        body["numerator"],
-        body["denominator"],
-        _time(body["started_at"]),
-        _time(body["resolved_at"]),
-    ]
+    times = {"started_at": _time(body["started_at"]), "resolved_at": _time(body["resolved_at"])}
+    fields = [times.get(name, body[name]) for name in ALERT_FIELDS]
+    return [entry_id.decode(), datetime.fromtimestamp(changed_ms / 1000).astimezone(), *fields]
 
 
 class AlertArchive:

@@ -19,24 +19,11 @@ from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalErr
 
 from tthc_contract.periods import all_periods
 from tthc_contract.plan import Plan
+from tthc_contract.streams import ALERT_FIELDS
 
 from .migrations import apply_migrations
 
-ALERT_COLUMNS = (
-    "stream_id",
-    "changed_at",
-    "id",
-    "unit",
-    "indicator",
-    "period",
-    "status",
-    "value",
-    "target",
-    "numerator",
-    "denominator",
-    "started_at",
-    "resolved_at",
-)
+ALERT_COLUMNS = ("stream_id", "changed_at", *ALERT_FIELDS)
 JSON_ROWS = {"input_format_json_read_objects_as_strings": 1}
 STORE_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError)
 """What a failing or unreachable ClickHouse raises through clickhouse-connect."""
