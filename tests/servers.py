@@ -30,16 +30,19 @@ def wait_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
 
 
+def installed(*names: str, package: str) -> str:
+    """Path of the first of ``names`` on PATH, or an error saying how to install it."""
+    for name in names:
+        if binary := shutil.which(name):
+            return binary
+    raise RuntimeError(f"{names[0]} is not installed: run 'make setup' (Debian: apt install {package})")
+
+
 class RedisServer:
     """A private redis-server: start, stop (SIGTERM), kill (SIGKILL), restart on the same port."""
 
     def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError(
-                "redis-server is not installed: run 'make setup' (Debian: apt install redis-server)"
-            )
-        self.binary = binary
+        self.binary = installed("redis-server", package="redis-server")
         self.workdir = workdir
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -157,12 +160,7 @@ class AlertmanagerServer:
     """A private prometheus-alertmanager (Debian's package) with a given configuration directory."""
 
     def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-        if binary is None:
-            raise RuntimeError(
-                "prometheus-alertmanager is not installed: run 'make setup' (Debian: apt install prometheus-alertmanager)"
-            )
-        self.binary = binary
+        self.binary = installed("prometheus-alertmanager", "alertmanager", package="prometheus-alertmanager")
         self.workdir = workdir
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None

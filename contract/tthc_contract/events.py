@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 import orjson
 from pydantic import (
@@ -185,27 +185,6 @@ class FeedbackResolved(_Envelope):
     data: EmptyData | None = None
 
 
-EVENT_CLASSES: tuple[type[_Envelope], ...] = (
-    CaseReceived,
-    CasePaid,
-    CaseDigitized,
-    CaseResultIssued,
-    CaseSynced,
-    CaseRescheduled,
-    CaseResolved,
-    CaseRated,
-    FeedbackReceived,
-    FeedbackResolved,
-)
-EVENT_TYPES: tuple[str, ...] = tuple(
-    c.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for c in EVENT_CLASSES
-)
-DATA_FIELDS: dict[str, tuple[str, ...]] = {
-    t: tuple(getattr(c.model_fields["data"].annotation, "model_fields", {}) or ())
-    for t, c in zip(EVENT_TYPES, EVENT_CLASSES, strict=True)
-}
-
 Event = Annotated[
     Union[  # noqa: UP007 - a discriminated union needs the Union form
         CaseReceived,
@@ -222,6 +201,16 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_CLASSES: tuple[type[_Envelope], ...] = get_args(get_args(Event)[0])
+"""The event models, in the order of the union above."""
+EVENT_TYPES: tuple[str, ...] = tuple(
+    c.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for c in EVENT_CLASSES
+)
+DATA_FIELDS: dict[str, tuple[str, ...]] = {
+    t: tuple(getattr(c.model_fields["data"].annotation, "model_fields", {}) or ())
+    for t, c in zip(EVENT_TYPES, EVENT_CLASSES, strict=True)
+}
 
 
 WITH_DUE = (CaseReceived, CaseRescheduled, FeedbackReceived)
