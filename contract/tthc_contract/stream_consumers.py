@@ -83,7 +83,12 @@ class RawStreamReader:
         self.redis = redis
         self.stream, self.group, self.consumer, self.start_id = stream, group, consumer, start
         self.broker = RedisBroker(
-            redis_url, connection_class=HiredisPackedConnection, log_level=logging.DEBUG, graceful_timeout=10
+            redis_url,
+            connection_class=HiredisPackedConnection,
+            # Through the root handler (structured lines), not FastStream's own colour handler.
+            logger=logging.getLogger(f"tthc.faststream.{group}"),
+            log_level=logging.DEBUG,
+            graceful_timeout=10,
         )
 
     def subscribe(self, handler: Callable[..., Awaitable[None]], **options: Any) -> None:
