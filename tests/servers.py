@@ -13,6 +13,8 @@ from pathlib import Path
 
 import redis
 
+from tthc_cli.bench.fixtures import redis_server_argv
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -54,22 +56,7 @@ class RedisServer:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.workdir),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-            ],
-            stdout=subprocess.DEVNULL,
+            redis_server_argv(self.binary, self.port, self.workdir), stdout=subprocess.DEVNULL
         )
         wait_port(self.port)
         client = redis.Redis(port=self.port)

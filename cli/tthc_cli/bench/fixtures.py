@@ -32,30 +32,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def redis_server_argv(binary: str, port: int, directory: Path) -> list[str]:
+    """A private redis-server on localhost, durable as deployed (AOF, fsync every second)."""
+    return [
+        *(binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)),
+        *("--save", "", "--appendonly", "yes", "--appendfsync", "everysec"),
+    ]
+
+
 @contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server is not installed: run 'make redis' first")
     port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(workdir),
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(redis_server_argv(binary, port, workdir), stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     try:
         for _ in range(100):
