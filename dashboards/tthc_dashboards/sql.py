@@ -26,14 +26,19 @@ def source(ind: Indicator) -> tuple[str, dict[str, str]]:
     return f"case_status(at = {NOW})", CASE_COUNTS
 
 
+def ratio_parts(ind: Indicator) -> tuple[str, str, str]:
+    """The view to read and the SQL of the indicator's numerator and denominator."""
+    view, counts = source(ind)
+    return view, counts[ind.numerator], counts[ind.denominator]
+
+
 def target_of(ind: Indicator, unit: str = "'${unit}'") -> str:
     return f"(SELECT any(target) FROM unit_targets WHERE unit = {unit} AND indicator = '{ind.code}')"
 
 
 def stat(ind: Indicator) -> str:
     """One row: the value, its numerator and denominator, and the unit's target."""
-    view, counts = source(ind)
-    num, den = counts[ind.numerator], counts[ind.denominator]
+    view, num, den = ratio_parts(ind)
     return (
         f"SELECT {num} / nullIf({den}, 0) AS value, {num} AS numerator, {den} AS denominator, "
         f"{target_of(ind)} AS target, concat(toString({num}), '/', toString({den})) AS so_lieu "
@@ -43,8 +48,7 @@ def stat(ind: Indicator) -> str:
 
 def monthly(ind: Indicator) -> str:
     """Month by month over the dashboard's time range, with the target as a line."""
-    view, counts = source(ind)
-    num, den = counts[ind.numerator], counts[ind.denominator]
+    view, num, den = ratio_parts(ind)
     return (
         f'SELECT {MONTH} AS time, {num} / nullIf({den}, 0) AS "Giá trị", any({target_of(ind)}) AS "Chỉ tiêu" '
         f"FROM {view} WHERE {SUBTREE} AND $__timeFilter(received_at) GROUP BY time ORDER BY time"
