@@ -17,6 +17,18 @@ class _StderrLogger:
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler bound to the current ``sys.stderr``, not the one at set-up time.
+
+    Test runners and daemonizers swap and close ``sys.stderr``; a handler holding the old
+    one would fail with "I/O operation on closed file" and lose the line.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
@@ -35,7 +47,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     )
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries (uvicorn, faststream) log through the standard library: same format.
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[
