@@ -33,16 +33,20 @@ class EntrySigner:
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
             raise ValueError("the stream signing key must be at least 16 bytes")
-        self._key = key
+        # Keyed once: copying the keyed state is cheaper than keying each entry.
+        self._keyed = hashlib.blake2b(key=key[:64], digest_size=16)
+
+    def _mac(self, source: bytes, event_id: bytes, event: bytes) -> hashlib.blake2b:
+        """A 128-bit MAC: keyed BLAKE2b (RFC 7693), half the cost of HMAC-SHA256."""
+        mac = self._keyed.copy()
+        mac.update(source + _SEP + event_id + _SEP + event)
+        return mac
 
     def sign(self, source: bytes, event_id: bytes, event: bytes) -> bytes:
-        """A 128-bit MAC: keyed BLAKE2b (RFC 7693), half the cost of HMAC-SHA256."""
-        return hashlib.blake2b(
-            source + _SEP + event_id + _SEP + event, key=self._key[:64], digest_size=16
-        ).digest()
+        return self._mac(source, event_id, event).digest()
 
     def verify(self, source: bytes, event_id: bytes, event: bytes, signature: bytes) -> bool:
-        return hmac.compare_digest(self.sign(source, event_id, event).hex().encode(), signature)
+        return hmac.compare_digest(self._mac(source, event_id, event).hexdigest().encode(), signature)
 
     def entry(self, source: bytes, event_id: bytes, event: bytes) -> dict[bytes, bytes]:
         """The fields of a signed ``tthc:events`` entry."""

@@ -8,6 +8,7 @@ import os
 import socket
 
 from tthc_contract.durations import parse_duration
+from tthc_contract.heap import settle_startup_heap
 from tthc_contract.http import install_stop_signals, serve
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan, load_plan
@@ -97,6 +98,7 @@ async def run(settings: Settings) -> None:
     publishing: asyncio.Task[None] | None = None
     try:
         if await prepare_store(store, plan, stop):
+            settle_startup_heap()
             await consumer.start()
             await archive.start()
             publishing = asyncio.create_task(snapshots.run())

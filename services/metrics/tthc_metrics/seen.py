@@ -1,61 +1,116 @@
-"""Which entry each event belongs to: one Redis key per ``(source, id)``, with a time to live.
+"""Which entry each event belongs to: ``(source, id)`` claimed for one stream entry in Redis.
 
-Before a batch is written, each event is claimed for its stream entry
-(``SET key <entry id> NX GET``): a new key, or a key this very entry claimed before
-(a delivery after a crash), means "store it"; a key another entry holds means the
-event is a duplicate and changes nothing, even when its content differs. A claim
-never loses an event: an entry that claimed but crashed before storing is delivered
-again and finds its own claim. Claims of events ClickHouse refused are released.
-They live ``TTHC_DEDUP_WINDOW`` (35 days by default); after that an exact re-send is
-still harmless (every write is idempotent).
+Before a batch is written, each event is claimed for its stream entry: an identity no
+entry holds, or one this very entry claimed before (a delivery after a crash), means
+"store it"; an identity another entry holds means the event is a duplicate and changes
+nothing, even when its content differs. A claim never loses an event: an entry that
+claimed but crashed before storing is delivered again and finds its own claim. Claims
+of events ClickHouse refused are released.
+
+Claims live in generation hashes (``tthc:seen:<n>``, field identity, value entry id),
+each half of ``TTHC_DEDUP_WINDOW`` wide and expiring a window after it closes; a claim
+is looked up in the current generation and the two before it, so it is remembered at
+least the window (35 days by default) and at most one and a half. After that an exact re-send is
+still harmless: every write is idempotent. One script call claims thousands of
+identities with one ``HMGET`` per generation and one ``HSET``: less than half the Redis
+time of a ``SET NX`` per event.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import redis.asyncio as aredis
 
-PREFIX = b"tthc:seen:"
+PREFIX = "tthc:seen:"
+GENERATIONS = 3
+"""Generations looked up: the current one and the two before it (a window is two)."""
 
 _CLAIM = """
-local owners = {}
-for i, key in ipairs(KEYS) do
-  local held = redis.call('SET', key, ARGV[i + 1], 'NX', 'GET', 'EX', ARGV[1])
-  owners[i] = (held == false or held == ARGV[i + 1]) and 1 or 0
+local n = (#ARGV - 1) / 2
+local ids = {}
+for i = 1, n do ids[i] = ARGV[2 * i] end
+local owners = redis.call('HMGET', KEYS[1], unpack(ids))
+for k = 2, #KEYS do
+  local older = redis.call('HMGET', KEYS[k], unpack(ids))
+  for i = 1, n do
+    if not owners[i] then owners[i] = older[i] end
+  end
 end
-return owners
+local new, added, duplicates = {}, 0, {}
+for i = 1, n do
+  local mine = ARGV[2 * i + 1]
+  if not owners[i] then
+    new[added + 1] = ids[i]
+    new[added + 2] = mine
+    added = added + 2
+  elseif owners[i] ~= mine then
+    duplicates[#duplicates + 1] = i - 1
+  end
+end
+if added > 0 then
+  redis.call('HSET', KEYS[1], unpack(new))
+  redis.call('EXPIREAT', KEYS[1], ARGV[1])
+end
+return duplicates
 """
 
 _RELEASE = """
-for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[i] then redis.call('DEL', key) end
+for i = 1, #ARGV, 2 do
+  for _, key in ipairs(KEYS) do
+    if redis.call('HGET', key, ARGV[i]) == ARGV[i + 1] then redis.call('HDEL', key, ARGV[i]) end
+  end
 end
-return #KEYS
+return #ARGV / 2
 """
 
-CHUNK = 5_000
-"""Keys per script call: bounded, so Redis stays responsive to everyone else."""
+CHUNK = 3_000
+"""Identities per script call: bounded, so Redis stays responsive to everyone else (and
+below Lua's limit of 8,000 values per ``unpack``)."""
 
 
 class EventClaims:
-    def __init__(self, redis: aredis.Redis, ttl_s: int) -> None:
+    def __init__(self, redis: aredis.Redis, window_s: int, clock: Callable[[], float] = time.time) -> None:
+        if window_s < GENERATIONS:
+            raise ValueError(f"the deduplication window must be at least {GENERATIONS} seconds")
         self._redis = redis
-        self._ttl_s = ttl_s
+        self._window_s = window_s
+        self._width_s = window_s // (GENERATIONS - 1)
+        self._clock = clock
         self._claim = redis.register_script(_CLAIM)
         self._release = redis.register_script(_RELEASE)
 
+    def _generations(self) -> tuple[list[str], int]:
+        """The generation keys to look in (current first) and when the current one expires."""
+        current = int(self._clock()) // self._width_s
+        keys = [f"{PREFIX}{current - back}" for back in range(GENERATIONS)]
+        return keys, (current + 1) * self._width_s + self._window_s
+
     async def claim(self, keys: list[bytes], entry_ids: list[bytes]) -> list[bool]:
-        """For each event: True when this entry should store it, False for a duplicate."""
-        owned: list[bool] = []
+        """For each event: True when this entry should store it, False for a duplicate.
+
+        The identities must be distinct (``entries.decode`` keeps the first of a batch).
+        """
+        if len(set(keys)) != len(keys):
+            raise ValueError("claim: the same identity twice in one call")
+        generations, expire_at = self._generations()
+        owned = [True] * len(keys)
         for start in range(0, len(keys), CHUNK):
-            chunk = keys[start : start + CHUNK]
-            replies = await self._claim(
-                keys=[PREFIX + k for k in chunk], args=[self._ttl_s, *entry_ids[start : start + CHUNK]]
-            )
-            owned += [bool(r) for r in replies]
+            pairs = _interleave(keys[start : start + CHUNK], entry_ids[start : start + CHUNK])
+            for position in await self._claim(keys=generations, args=[expire_at, *pairs]):
+                owned[start + int(position)] = False
         return owned
 
     async def release(self, keys: list[bytes], entry_ids: list[bytes]) -> None:
+        generations, _ = self._generations()
         for start in range(0, len(keys), CHUNK):
-            await self._release(
-                keys=[PREFIX + k for k in keys[start : start + CHUNK]], args=entry_ids[start : start + CHUNK]
-            )
+            pairs = _interleave(keys[start : start + CHUNK], entry_ids[start : start + CHUNK])
+            await self._release(keys=generations, args=pairs)
+
+
+def _interleave(keys: list[bytes], entry_ids: list[bytes]) -> list[bytes]:
+    pairs: list[bytes] = [b""] * (2 * len(keys))
+    pairs[0::2] = keys
+    pairs[1::2] = entry_ids
+    return pairs
