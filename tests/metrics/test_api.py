@@ -121,6 +121,10 @@ async def test_status_and_due_soon(api: httpx.AsyncClient, writer: Writer) -> No
     await seed(writer)
     status = (await api.get("/v1/status")).json()
     assert status["events_stored"] == 13 and status["dead_letters"] == 0
+    assert (
+        set(status["fact_parts"]) == {"case_facts", "feedback_facts"}
+        and status["fact_parts"]["case_facts"] >= 1
+    )
     soon = (await api.get("/v1/due-soon", params={"unit": "dong-phu", "within": "24h"})).json()
     assert [(i["kind"], i["code"]) for i in soon["items"]] == [("feedback", "F1"), ("case", "H0")]
     assert (await api.get("/v1/due-soon", params={"unit": "kt"})).json()["items"][0]["code"] == "F1"

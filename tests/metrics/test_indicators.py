@@ -6,7 +6,9 @@ the SPEC written a second time in plain Python.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -406,3 +408,41 @@ async def test_ev_helper_makes_valid_events() -> None:
     parse_event_json(
         orjson.dumps(ev("tthc.case.synced", "X", t("2026-03-05 08:00"), {})), ValidationContext()
     )
+
+
+async def test_facts_fold_into_one_part_when_quiet_and_the_numbers_stay(
+    writer: Writer, store: Store, plan: Plan
+) -> None:
+    events = [received(f"Q{i}", t("2026-03-05 08:00"), fee=True) for i in range(6)]
+    events += [paid(f"Q{i}", t("2026-03-06 08:00"), f"P{i}") for i in range(6)]
+    events += [resolved(f"Q{i}", t("2026-03-07 08:00")) for i in range(0, 6, 2)]
+    await store_events(writer, events, batches=3)
+    before = counts(store, plan)
+    assert reads.fact_parts(store)["case_facts"] > 1, "three inserts, three parts"
+
+    def table_setting(table: str) -> str:
+        sql = f"SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = '{table}'"
+        return str(store.call("read", lambda c: c.command(sql)))
+
+    assert all("min_age_to_force_merge_seconds = 30" in table_setting(t) for t in reads.FACT_TABLES)
+    try:  # quiet after one second instead of thirty, for the test
+        for table in reads.FACT_TABLES:
+            store.call(
+                "write",
+                lambda c, tb=table: c.command(
+                    f"ALTER TABLE {tb} MODIFY SETTING min_age_to_force_merge_seconds = 1"
+                ),
+            )
+        deadline = time.monotonic() + 60
+        while reads.fact_parts(store)["case_facts"] > 1:
+            assert time.monotonic() < deadline, "the engine never folded the quiet facts"
+            await asyncio.sleep(0.2)
+    finally:
+        for table in reads.FACT_TABLES:
+            store.call(
+                "write",
+                lambda c, tb=table: c.command(
+                    f"ALTER TABLE {tb} MODIFY SETTING min_age_to_force_merge_seconds = 30"
+                ),
+            )
+    assert counts(store, plan) == before and before["cases"] == 6 and before["payments"] == 6

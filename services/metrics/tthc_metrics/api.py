@@ -125,6 +125,7 @@ def create_api(state: ApiState) -> FastAPI:
         return JSONResponse(
             {
                 "events_stored": stored,
+                "fact_parts": await _read(reads.fact_parts, state.store),
                 "dead_letters": await state.dead.total(),
                 "stream": await _stream_status(state.redis),
                 "this_process": {

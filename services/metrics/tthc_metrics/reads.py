@@ -117,3 +117,16 @@ def due_soon(store: Store, units: list[str], at: datetime, until: datetime) -> l
 def events_stored(store: Store) -> int:
     """Distinct ``(source, id)`` stored (a raw row written twice after a crash counts once)."""
     return int(store.call("read", lambda c: c.command("SELECT uniqExact(source, id) FROM events")))
+
+
+FACT_TABLES = ("case_facts", "feedback_facts")
+
+
+def fact_parts(store: Store) -> dict[str, int]:
+    """Active parts of each fact table: 1 means fully folded, the fastest reads."""
+    sql = (
+        "SELECT table, count() FROM system.parts WHERE active AND database = currentDatabase() "
+        "AND table IN {tables:Array(String)} GROUP BY table"
+    )
+    rows = store.call("read", lambda c: c.query(sql, parameters={"tables": list(FACT_TABLES)}).result_rows)
+    return dict.fromkeys(FACT_TABLES, 0) | {str(table): int(n) for table, n in rows}

@@ -24,7 +24,13 @@ from tthc_contract.streams import ALERT_FIELDS
 from .migrations import apply_migrations
 
 ALERT_COLUMNS = ("stream_id", "changed_at", *ALERT_FIELDS)
-JSON_ROWS = {"input_format_json_read_objects_as_strings": 1}
+EVENT_INSERT_SETTINGS = {
+    # The event object arrives as the JSON text the views parse.
+    "input_format_json_read_objects_as_strings": 1,
+    # Rows of one case are folded by merges and by FINAL when read, not in the insert
+    # itself: a fifth faster to insert, the same numbers.
+    "optimize_on_insert": 0,
+}
 STORE_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError)
 """What a failing or unreachable ClickHouse raises through clickhouse-connect."""
 
@@ -144,7 +150,11 @@ class Store:
             self.call(
                 "write",
                 lambda c: c.raw_insert(
-                    "events_incoming", ["stream_id", "event"], body, settings=JSON_ROWS, fmt="JSONEachRow"
+                    "events_incoming",
+                    ["stream_id", "event"],
+                    body,
+                    settings=EVENT_INSERT_SETTINGS,
+                    fmt="JSONEachRow",
                 ),
             )
 
