@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from . import commands
 
 
@@ -20,9 +22,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int | None] = args.handler
-    sys.exit(handler(args) or 0)
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], int | None] = args.handler
+        code = handler(args) or 0
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # Some defaults come from the settings: a bad TTHC_* variable stops every command.
+        print(f"tthc: bad configuration (TTHC_* environment variables):\n{exc}", file=sys.stderr)
+        code = 2
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .durations import parse_duration
+
+MIN_DEDUP_WINDOW_S = 3600
+"""A claim must outlive every redelivery of its entry (reclaims, restarts, outages)."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
@@ -75,6 +80,13 @@ class Settings(BaseSettings):
     @property
     def stream_key_file(self) -> Path:
         return self.data_dir / "stream.key"
+
+    @field_validator("dedup_window")
+    @classmethod
+    def _check_dedup_window(cls, value: str) -> str:
+        if parse_duration(value).total_seconds() < MIN_DEDUP_WINDOW_S:
+            raise ValueError(f"TTHC_DEDUP_WINDOW must be at least {MIN_DEDUP_WINDOW_S}s (it is {value})")
+        return value
 
     @field_validator("clickhouse_url")
     @classmethod
