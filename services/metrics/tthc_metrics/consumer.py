@@ -29,7 +29,7 @@ from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from .batcher import Batcher
 from .entries import DeadLetter
-from .writer import Prepared, Writer
+from .writer import Prepared, Writer, Written
 
 log = get_logger("tthc.metrics.consumer")
 
@@ -62,6 +62,7 @@ class EventConsumer:
         self.inflight: set[bytes] = set()
         self._prepared: asyncio.Queue[tuple[list[bytes], Prepared]] = asyncio.Queue(maxsize=1)
         self._tasks: list[asyncio.Task[None]] = []
+        self._acking: asyncio.Task[None] | None = None
         self.reader = RawStreamReader(redis_url, redis, EVENTS, METRICS_GROUP, consumer=name, start="0")
         self.reader.subscribe(self._on_read, max_records=batcher.max_rows, polling_interval=200)
         self.reader.subscribe(
@@ -108,14 +109,25 @@ class EventConsumer:
             await self._prepared.put(([entry_id for entry_id, _ in batch], prepared))
 
     async def _commit_loop(self) -> None:
+        """Store batch after batch; each batch's ``XACK`` runs while the next one is stored.
+
+        Acknowledgements stay in order, one in flight: an entry is never acknowledged
+        before its own batch is stored.
+        """
         while True:
             entry_ids, prepared = await self._prepared.get()
             try:
-                stored = await self.writer.commit(prepared)
-                self.inflight.difference_update(entry_ids)
+                written = await self.writer.store_batch(prepared)
+                if self._acking is not None:
+                    await self._acking
+                self._acking = asyncio.create_task(self._acknowledge(entry_ids, written))
             finally:
                 self._prepared.task_done()
-            await self.on_stored(stored)
+
+    async def _acknowledge(self, entry_ids: list[bytes], written: Written) -> None:
+        stored = await self.writer.acknowledge(written)
+        self.inflight.difference_update(entry_ids)
+        await self.on_stored(stored)
 
     async def _heartbeat(self) -> None:
         while True:
@@ -149,9 +161,13 @@ class EventConsumer:
                 note="left pending; delivered again later",
             )
         committing.cancel()
+        if self._acking is not None:
+            self._acking.cancel()  # only after a timeout: its entries stay pending
 
     async def _settle(self, remaining: list[tuple[bytes, Any]]) -> None:
         await self._prepared.join()  # the commit loop stores what was prepared
+        if self._acking is not None:
+            await self._acking
         if remaining:
             await self.on_stored(await self.writer.write(remaining))
             self.inflight.difference_update(e for e, _ in remaining)

@@ -57,6 +57,15 @@ class Prepared:
     prepare_ms: float
 
 
+@dataclass
+class Written:
+    """A batch stored in ClickHouse, not acknowledged yet."""
+
+    prepared: Prepared
+    refused: list[DeadLetter]
+    insert_ms: float
+
+
 class Writer:
     def __init__(
         self,
@@ -90,12 +99,15 @@ class Writer:
         return Prepared(decoded, indexes, round((time.perf_counter() - started) * 1000, 1))
 
     async def commit(self, prepared: Prepared) -> int:
+        """Store, then acknowledge; returns how many new events were stored."""
+        return await self.acknowledge(await self.store_batch(prepared))
+
+    async def store_batch(self, prepared: Prepared) -> Written:
+        """Insert the batch's new events; refused ones become dead letters (not yet sent)."""
         started = time.perf_counter()
         decoded = prepared.decoded
         rows = [decoded.rows[i] for i in prepared.owned]
         refused = await self._retrying(lambda: self._isolate(rows, 0))
-        insert_ms = round((time.perf_counter() - started) * 1000, 1)
-        dead = [*decoded.dead, *refused.values()]
         if refused:
             gone = [prepared.owned[i] for i in refused]
             await self._retrying(
@@ -103,14 +115,21 @@ class Writer:
                     [decoded.keys[i] for i in gone], [decoded.row_entry_ids[i] for i in gone]
                 )
             )
+        return Written(prepared, list(refused.values()), round((time.perf_counter() - started) * 1000, 1))
+
+    async def acknowledge(self, written: Written) -> int:
+        """Dead-letter what cannot be stored, then ``XACK`` the whole batch."""
+        started = time.perf_counter()
+        prepared, decoded = written.prepared, written.prepared.decoded
+        dead = [*decoded.dead, *written.refused]
         await self._retrying(lambda: self.dead.send(dead))
         await self._retrying(lambda: self._ack(decoded.entry_ids))
-        stored = len(rows) - len(refused)
+        stored = len(prepared.owned) - len(written.refused)
         duplicates = len(decoded.keys) - len(prepared.owned) + decoded.repeated
         timings = {
             "prepare": prepared.prepare_ms,
-            "insert": insert_ms,
-            "ack": round((time.perf_counter() - started) * 1000 - insert_ms, 1),
+            "insert": written.insert_ms,
+            "ack": round((time.perf_counter() - started) * 1000, 1),
         }
         self._count(stored, duplicates, len(dead), len(decoded.entry_ids), timings)
         return stored
