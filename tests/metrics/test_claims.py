@@ -98,3 +98,18 @@ async def test_claims_agree_with_first_claimer_wins(
                 assert mine
             if mine and (held is None or held[0] != entry_id):
                 owner[key] = (entry_id, clock.now)
+
+
+@given(st.sampled_from([7, 3601, WINDOW + 1, WINDOW]), st.floats(0, 1, exclude_max=True))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_a_claim_is_known_until_the_last_instant_of_any_window(
+    redis: aredis.Redis, window: int, where: float
+) -> None:
+    """Odd windows and claims at any point of a generation, up to its last second."""
+    await redis.flushdb()
+    clock = Clock()
+    claims = EventClaims(redis, window, clock=clock)
+    clock.now = T0 + where * window
+    await claims.claim([b"s\x1fx"], [b"1-0"])
+    clock.now += window
+    assert await claims.claim([b"s\x1fx"], [b"2-0"]) == [False]

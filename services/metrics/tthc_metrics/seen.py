@@ -76,7 +76,8 @@ class EventClaims:
             raise ValueError(f"the deduplication window must be at least {GENERATIONS} seconds")
         self._redis = redis
         self._window_s = window_s
-        self._width_s = window_s // (GENERATIONS - 1)
+        # Rounded up: the generations looked up must span the whole window, odd or not.
+        self._width_s = -(-window_s // (GENERATIONS - 1))
         self._clock = clock
         self._claim = redis.register_script(_CLAIM)
         self._release = redis.register_script(_RELEASE)
