@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# What the tests need besides Redis and Alertmanager: Debian's docker-compose, to validate
-# docker-compose.yml without a Docker engine.
+# What the tests need besides Redis and Alertmanager, installed if missing:
+# - Debian's docker-compose, to validate docker-compose.yml without a Docker engine;
+# - faketime (libfaketime) and a C compiler for its shim, for the suite at month and year
+#   boundaries (deploy/local/test-at-boundary.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . deploy/local/lib.sh
 ensure_packages docker-compose docker-compose
+ensure_packages faketime faketime
+ensure_packages gcc gcc libc6-dev
+mkdir -p .tools/lib
+SHIM=.tools/lib/faketime-monotonic-sleep.so
+if [ ! -f "$SHIM" ] || [ deploy/local/faketime-monotonic-sleep.c -nt "$SHIM" ]; then
+  gcc -shared -fPIC -O2 -o "$SHIM" deploy/local/faketime-monotonic-sleep.c -ldl
+fi

@@ -22,7 +22,7 @@ from ..servers import AlertmanagerServer, WebhookSink
 from .conftest import Mailbox, alertmanager_for, new_engine, plan_with
 from .snapshots import snapshot
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.real_clock]
 NOW = datetime.now(UTC)
 MONTH = period_of(NOW, "month").code
 

@@ -31,7 +31,7 @@ from ..servers import (
     wait_http,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
 CLEAN_KT = [
     "kt.feedback_per_case=0",
     "kt.online_payment_rate=1",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 import redis.asyncio as aredis
 
 from tthc_contract.indicators import CODES
-from tthc_contract.periods import LOCAL_TZ, period_of
+from tthc_contract.periods import period_of
 from tthc_contract.plan import Plan
 from tthc_metrics.api import ApiState, create_api
 from tthc_metrics.results import RecentResults
@@ -19,17 +18,12 @@ from tthc_metrics.snapshots import SnapshotPublisher
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from ..clock import local_now, start_of_current
 from ..servers import free_port
 from .conftest import entries
 from .events import feedback, received, resolved
 
 pytestmark = pytest.mark.asyncio
-NOW = datetime.now(LOCAL_TZ)
-MONTH = period_of(NOW, "month").code
-
-
-def recent(hours_ago: float) -> str:
-    return (NOW - timedelta(hours=hours_ago)).isoformat()
 
 
 def state(store: Store, redis: aredis.Redis, plan: Plan, writer: Writer, ttl_s: float = 0) -> ApiState:
@@ -46,31 +40,40 @@ async def api(
         yield client
 
 
-async def seed(writer: Writer) -> list[dict[str, Any]]:
-    """kt: 9 of 10 online (meets 0.90 exactly); hcc: 1 case, offline; one feedback item due soon."""
+async def seed(writer: Writer, now: datetime | None = None) -> str:
+    """kt: 9 of 10 online (meets 0.90 exactly); hcc: 1 case, offline; one feedback item due soon.
+
+    Everything is received at the start of the month of ``now`` (in it at any instant);
+    returns that month's code."""
+    now = now or local_now()
+    start = start_of_current("month", now).isoformat()
     events = [
         received(
             f"K{i}",
-            recent(30),
+            start,
             channel="in_person" if i == 0 else "online_full",
-            due=(NOW + timedelta(days=3)).isoformat(),
+            due=(now + timedelta(days=3)).isoformat(),
         )
         for i in range(10)
     ]
     events += [
-        received("H0", recent(30), unit="hcc", channel="postal", due=(NOW + timedelta(hours=20)).isoformat())
+        received("H0", start, unit="hcc", channel="postal", due=(now + timedelta(hours=20)).isoformat())
     ]
-    events += [resolved("K1", recent(1))]
-    events += [feedback("F1", recent(2), "kt", (NOW + timedelta(hours=5)).isoformat())]
+    events += [resolved("K1", now.isoformat())]
+    events += [feedback("F1", start, "kt", (now + timedelta(hours=5)).isoformat())]
     await writer.write(entries(events))
-    return events
+    return period_of(now, "month").code
+
+
+def month_now() -> str:
+    return period_of(local_now(), "month").code
 
 
 async def test_indicators_in_spec_shape_with_exact_target(api: httpx.AsyncClient, writer: Writer) -> None:
-    await seed(writer)
-    body = (await api.get("/v1/indicators", params={"unit": "kt", "period": MONTH})).json()
+    month = await seed(writer)
+    body = (await api.get("/v1/indicators", params={"unit": "kt", "period": month})).json()
     assert set(body) == {"unit", "period", "as_of", "indicators"}
-    assert body["unit"] == "kt" and body["period"] == MONTH and body["as_of"].endswith("+07:00")
+    assert body["unit"] == "kt" and body["period"] == month and body["as_of"].endswith("+07:00")
     assert [i["code"] for i in body["indicators"]] == list(CODES)
     online = body["indicators"][0]
     assert online == {
@@ -88,10 +91,12 @@ async def test_indicators_in_spec_shape_with_exact_target(api: httpx.AsyncClient
 
 
 async def test_defaults_to_root_and_current_month(api: httpx.AsyncClient, writer: Writer) -> None:
-    await seed(writer)
+    seeded = await seed(writer)
     body = (await api.get("/v1/indicators")).json()
-    assert body["unit"] == "dong-phu" and body["period"] == MONTH
-    assert body["indicators"][0]["numerator"] == 9 and body["indicators"][0]["denominator"] == 11
+    assert body["unit"] == "dong-phu" and body["period"] in (seeded, month_now())
+    # A month may begin between seeding and asking: the new month has nothing yet.
+    expected = (9, 11) if body["period"] == seeded else (0, 0)
+    assert (body["indicators"][0]["numerator"], body["indicators"][0]["denominator"]) == expected
 
 
 async def test_unknown_unit_and_bad_period(api: httpx.AsyncClient) -> None:
@@ -151,7 +156,7 @@ async def test_api_and_direct_sql_over_the_raw_events_agree(
     api: httpx.AsyncClient, store: Store, writer: Writer
 ) -> None:
     """An independent query over the raw events table (latest received per case) gives the API's online rate."""
-    await seed(writer)
+    month = await seed(writer)
     sql = """
         SELECT countIf(channel IN ('online_full', 'online_partial')), count()
         FROM (
@@ -162,18 +167,18 @@ async def test_api_and_direct_sql_over_the_raw_events_agree(
             FROM events WHERE type = 'tthc.case.received' GROUP BY subject
         )
         WHERE unit IN (SELECT unit FROM unit_ancestors WHERE ancestor = {unit:String})
-          AND toStartOfMonth(received_at, 'Asia/Ho_Chi_Minh') = toStartOfMonth(now64(6), 'Asia/Ho_Chi_Minh')
+          AND formatDateTime(received_at, '%Y-%m', 'Asia/Ho_Chi_Minh') = {month:String}
     """
     for unit in ("kt", "hcc", "dong-phu"):
         numerator, denominator = store.call(
-            "read", lambda c, u=unit: c.query(sql, parameters={"unit": u}).first_row
+            "read", lambda c, u=unit: c.query(sql, parameters={"unit": u, "month": month}).first_row
         )
-        body = (await api.get("/v1/indicators", params={"unit": unit})).json()
+        body = (await api.get("/v1/indicators", params={"unit": unit, "period": month})).json()
         assert (body["indicators"][0]["numerator"], body["indicators"][0]["denominator"]) == (
             numerator,
             denominator,
         )
-    assert datetime.now(UTC)
+        assert denominator > 0
 
 
 async def test_recent_results_are_served_until_new_events_arrive(
@@ -181,11 +186,65 @@ async def test_recent_results_are_served_until_new_events_arrive(
 ) -> None:
     api_state = state(store, redis, plan, writer, ttl_s=60)
     app = create_api(api_state)
+    now = local_now()
+    ask = {"unit": "kt", "period": period_of(now, "month").code}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
-        first = (await client.get("/v1/indicators", params={"unit": "kt"})).json()
-        await seed(writer)  # stored behind the API's back: the same generation, so still served
-        again = (await client.get("/v1/indicators", params={"unit": "kt"})).json()
+        first = (await client.get("/v1/indicators", params=ask)).json()
+        await seed(writer, now)  # stored behind the API's back: the same generation, so still served
+        again = (await client.get("/v1/indicators", params=ask)).json()
         assert again == first and first["indicators"][0]["denominator"] == 0
         api_state.results.data_changed()  # what a flush does
-        fresh = (await client.get("/v1/indicators", params={"unit": "kt"})).json()
+        fresh = (await client.get("/v1/indicators", params=ask)).json()
         assert fresh["indicators"][0]["denominator"] == 10 and fresh["as_of"] >= first["as_of"]
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"period": "9999"}, "bad_period"),
+        ({"period": "9999-Q4"}, "bad_period"),
+        ({"period": "1999-12"}, "bad_period"),
+    ],
+)
+async def test_periods_out_of_any_event_are_a_400(api: httpx.AsyncClient, params: dict[str, str], error: str) -> None:
+    response = await api.get("/v1/indicators", params=params)
+    assert response.status_code == 400 and response.json()["error"] == error
+    assert "between 2000 and 2099" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("within", ["500000w", "99999999999999999999d", "367d", "9" * 100 + "s"])
+async def test_huge_horizons_are_a_400(api: httpx.AsyncClient, within: str) -> None:
+    response = await api.get("/v1/due-soon", params={"within": within})
+    assert response.status_code == 400 and response.json()["error"] == "bad_duration"
+
+
+async def test_status_without_redis_is_a_503_with_the_reason(store: Store, plan: Plan, writer: Writer) -> None:
+    from tthc_contract.redis_client import connect
+
+    gone = connect(f"redis://127.0.0.1:{free_port()}/0", retries=0, timeout_s=1)
+    app = create_api(state(store, gone, plan, writer))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
+        response = await client.get("/v1/status")
+    assert response.status_code == 503 and response.json()["error"] == "redis_unavailable"
+    await gone.aclose()
+
+
+async def test_health_says_which_dependency_fails(
+    store: Store, redis: aredis.Redis, plan: Plan, writer: Writer
+) -> None:
+    api_state = state(store, redis, plan, writer)
+    app = create_api(api_state)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
+        assert (await client.get("/health")).status_code == 200
+        writer.stats.failing["clickhouse"] = "Code: 243. Cannot reserve 1.00 MiB, not enough space (NOT_ENOUGH_SPACE)"
+        failing = await client.get("/health")
+        assert failing.status_code == 503
+        assert failing.json() == {
+            "status": "unavailable",
+            "clickhouse": "failing: Code: 243. Cannot reserve 1.00 MiB, not enough space (NOT_ENOUGH_SPACE)",
+            "redis": "ok",
+        }
+        writer.stats.failing.clear()
+        api_state.starting = "cannot apply the migrations: NOT_ENOUGH_SPACE"
+        starting = (await client.get("/health")).json()
+        assert starting["clickhouse"] == "starting: cannot apply the migrations: NOT_ENOUGH_SPACE"

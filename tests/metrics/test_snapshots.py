@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import orjson
 import pytest
 import redis.asyncio as aredis
 
-from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 from tthc_contract.streams import BODY_FIELD, INDICATORS, KIND_FIELD
 from tthc_metrics.snapshots import SnapshotPublisher
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from ..clock import local_now, start_of_current
 from .conftest import entries
 from .events import feedback, received
 
@@ -28,9 +28,10 @@ async def read_all(redis: aredis.Redis) -> list[tuple[bytes, dict[str, object]]]
 async def test_full_then_only_changed_units(
     store: Store, redis: aredis.Redis, plan: Plan, writer: Writer
 ) -> None:
-    now = datetime.now(LOCAL_TZ)
+    now = local_now()
+    start = start_of_current("month", now).isoformat()
     publisher = SnapshotPublisher(store, redis, plan, interval_s=60, min_gap_s=0)
-    await publisher.publish(full=True)
+    await publisher.publish(full=True, at=now)
     first = await read_all(redis)
     snapshots = [b for k, b in first if k == b"indicators"]
     assert len(snapshots) == len(plan.unit_codes) * 2  # month and year
@@ -42,18 +43,16 @@ async def test_full_then_only_changed_units(
     await writer.write(
         entries(
             [
-                received("A", (now - timedelta(hours=1)).isoformat(), unit="kt"),
-                feedback(
-                    "F", (now - timedelta(hours=1)).isoformat(), "kt", (now + timedelta(hours=3)).isoformat()
-                ),
+                received("A", start, unit="kt"),
+                feedback("F", start, "kt", (now + timedelta(hours=3)).isoformat()),
             ]
         )
     )
     await redis.delete(INDICATORS)
-    await publisher.publish(full=False)
+    await publisher.publish(full=False, at=now)
     changed = await read_all(redis)
     assert sorted({b["unit"] for k, b in changed if k == b"indicators"}) == ["dong-phu", "kt"]
     [(_, due)] = [(k, b) for k, b in changed if k == b"due_soon"]
     assert due["unit"] == "kt" and [i["code"] for i in due["items"]] == ["F"]  # type: ignore[index]
     await redis.delete(INDICATORS)
-    assert await publisher.publish(full=False) == 0
+    assert await publisher.publish(full=False, at=now) == 0
