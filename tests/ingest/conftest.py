@@ -18,13 +18,15 @@ from ..conftest import PLAN_PATH
 
 SIGNING_KEY = b"test-signing-key-0123456789abcdef"
 KT_KEY = "kt-system-key"
+VPDKDD_KEY = "vpdkdd-system-key"
 
 
 @pytest.fixture(scope="session")
 def ingest_plan() -> Plan:
-    """The shipped plan plus a source restricted to Phòng Kinh tế."""
+    """The shipped plan plus sources restricted to Phòng Kinh tế and to the land office."""
     data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
     data["sources"].append({"id": "kt-system", "key_sha256": key_hash(KT_KEY), "units": ["kt"]})
+    data["sources"].append({"id": "vpdkdd-system", "key_sha256": key_hash(VPDKDD_KEY), "units": ["vpdkdd"]})
     return parse_plan(data)
 
 

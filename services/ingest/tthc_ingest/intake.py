@@ -1,7 +1,8 @@
 """From a request body to signed stream entries, all or nothing (pure, no I/O).
 
 Order of the checks: size and shape (400/413), every event's validity (422, listing
-every invalid event), then whether the key may send each event (403).
+every invalid event), whether the key may send each event (403), and, in the publishing
+script itself, whether each case or feedback item belongs to the key's units (403).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from tthc_contract.events import EVENT_ADAPTER, Event, canonical_json, unit_of
 from tthc_contract.http import ApiError
 from tthc_contract.signing import EntrySigner
+from tthc_contract.unit_index import ScopeOp, scope_op
 from tthc_contract.validation import ValidationContext, check_rules, describe_errors
 
 from .keys import Credential
@@ -24,6 +26,18 @@ MAX_BYTES = 5 * 1024 * 1024
 
 SINGLE_TYPES = ("application/cloudevents+json",)
 BATCH_TYPES = ("application/cloudevents-batch+json",)
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfScope:
+    """An event about a case or feedback item outside the source's units (or unknown)."""
+
+    index: int
+    problem: str
+    """``case_unknown``, ``case_elsewhere``, ``feedback_unknown``, ``feedback_elsewhere``,
+    ``about_case_unknown`` or ``about_case_elsewhere``."""
+    code: str
+    unit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +123,39 @@ def authorize(checked: list[Checked], credential: Credential) -> None:
             refused.append({"index": item.index, "id": item.event.id, "errors": problems})
     if refused:
         raise ApiError(403, "forbidden", refused)
+
+
+_SCOPE_PROBLEMS = {
+    "case_unknown": "subject: case {code!r} is not known yet; a source restricted to some units must "
+    "send the case's tthc.case.received first (earlier in the same request, or in an earlier one)",
+    "case_elsewhere": "subject: case {code!r} was received for unit {unit!r}, which source {source!r} "
+    "may not send for",
+    "feedback_unknown": "subject: feedback item {code!r} is not known yet; a source restricted to some "
+    "units must send its tthc.feedback.received first",
+    "feedback_elsewhere": "subject: feedback item {code!r} was received for unit {unit!r}, which source "
+    "{source!r} may not send for",
+    "about_case_unknown": "data.case: case {code!r} is not known yet; send the case's "
+    "tthc.case.received before feedback about it",
+    "about_case_elsewhere": "data.case: case {code!r} was received for unit {unit!r}, which source "
+    "{source!r} may not send for",
+}
+
+
+def scope_refusal(checked: list[Checked], refused: list[OutOfScope], credential: Credential) -> ApiError:
+    """403 listing each event about a case or feedback item outside the source's units."""
+    by_index: dict[int, list[str]] = {}
+    for item in refused:
+        words = _SCOPE_PROBLEMS[item.problem].format(code=item.code, unit=item.unit, source=credential.source)
+        by_index.setdefault(item.index, []).append(words)
+    detail = [
+        {"index": checked[i].index, "id": checked[i].event.id, "errors": problems}
+        for i, problems in sorted(by_index.items())
+    ]
+    return ApiError(403, "forbidden", detail)
+
+
+def scope_ops(checked: list[Checked]) -> list[ScopeOp]:
+    return [scope_op(item.event) for item in checked]
 
 
 def to_entries(checked: list[Checked], signer: EntrySigner) -> list[dict[bytes, bytes]]:

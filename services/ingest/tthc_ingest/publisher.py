@@ -1,26 +1,85 @@
-"""Publishing entries to ``tthc:events``: one round trip, all or nothing."""
+"""Publishing entries to ``tthc:events``: one round trip, all or nothing, unit scope checked.
+
+One script call per request: Redis runs a script atomically, so either every entry is
+appended or none; the unit of every case and feedback item is checked against the index
+in the same call (SPEC section 7), and the index follows the ``received`` events published.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 import redis.asyncio as aredis
 
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.streams import EVENTS, INGEST_STATS
+from tthc_contract.unit_index import CASE_UNITS, FEEDBACK_UNITS, LUA_INDEX, OP_ARGS, ScopeOp
 
-# One script call per request: Redis runs a script atomically, so either every entry
-# is appended or (the call never arrived) none; and one reply replaces one per entry.
-_XADD_ALL = """
-local per = tonumber(ARGV[1])
-for i = 2, #ARGV, per do
-  redis.call('XADD', KEYS[1], '*', unpack(ARGV, i, i + per - 1))
+from .intake import OutOfScope
+
+# KEYS: stream, stats, case index, feedback index.
+# ARGV: fields per entry (2 × field count), entries, restricted (1/0), unit count, units...,
+#       then OP_ARGS values per entry (its ScopeOp), then the entries' field names and values.
+_PUBLISH = (
+    LUA_INDEX
+    + """
+local per, n, restricted, nunits = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+local allowed = {}
+for i = 1, nunits do allowed[ARGV[4 + i]] = true end
+local op_at, field_at = 4 + nunits, 4 + nunits + 5 * n
+local hashes = {R = KEYS[3], C = KEYS[3], F = KEYS[4], G = KEYS[4]}
+local overlay = {[KEYS[3]] = {}, [KEYS[4]] = {}}  -- received earlier in this request: {t, op index, unit}
+local refused = {}
+
+local function unit_now(hash, subject)
+  local mine = overlay[hash][subject]
+  if mine then return mine[3] end
+  local owner = parse_owner(redis.call('HGET', hash, subject))
+  return owner and owner[4]
 end
-local count = (#ARGV - 1) / per
-redis.call('HINCRBY', KEYS[2], 'events_accepted', count)
+local function check(i, hash, subject, must_exist, what)
+  local unit = unit_now(hash, subject)
+  if unit == nil then
+    if must_exist then refused[#refused + 1] = {i - 1, what .. '_unknown', subject, ''} end
+  elseif not allowed[unit] then
+    refused[#refused + 1] = {i - 1, what .. '_elsewhere', subject, unit}
+  end
+end
+
+for i = 1, n do
+  local base = op_at + (i - 1) * 5
+  local kind, subject, unit, t, case = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
+  local hash = hashes[kind]
+  if restricted then
+    check(i, hash, subject, kind == 'C' or kind == 'G', (kind == 'R' or kind == 'C') and 'case' or 'feedback')
+    if case ~= '' then check(i, KEYS[3], case, true, 'about_case') end
+  end
+  if kind == 'R' or kind == 'F' then
+    local earlier = overlay[hash][subject]
+    if earlier == nil or tonumber(t) >= earlier[1] then  -- equal times: accepted last wins
+      overlay[hash][subject] = {tonumber(t), i, unit}
+    end
+  end
+end
+if #refused > 0 then return {0, refused} end
+
+local ids = {}
+for i = 1, n do
+  local at = field_at + (i - 1) * per
+  ids[i] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, at + 1, at + per))
+end
+for _, hash in ipairs({KEYS[3], KEYS[4]}) do
+  for subject, mine in pairs(overlay[hash]) do
+    local t = ARGV[op_at + (mine[2] - 1) * 5 + 4]
+    index_received(hash, subject, owner_of(t, ids[mine[2]], mine[3]))
+  end
+end
+redis.call('HINCRBY', KEYS[2], 'events_accepted', n)
 redis.call('HINCRBY', KEYS[2], '202', 1)
-return count
+return {n, {}}
 """
+)
 
 
 class RedisUnavailable(Exception):
@@ -30,22 +89,42 @@ class RedisUnavailable(Exception):
 class EventPublisher:
     def __init__(self, redis: aredis.Redis) -> None:
         self._redis = redis
-        self._xadd_all = redis.register_script(_XADD_ALL)
+        self._publish = redis.register_script(_PUBLISH)
 
-    async def publish(self, entries: list[dict[bytes, bytes]]) -> None:
-        """Every entry in the stream when this returns; none of them if it raises."""
+    async def publish(
+        self,
+        entries: Sequence[dict[bytes, bytes]],
+        ops: Sequence[ScopeOp],
+        allowed_units: frozenset[str] | None = None,
+    ) -> list[OutOfScope]:
+        """Publish every entry, or none of them: returns the events out of the source's
+        units (``allowed_units``; ``None`` means every unit) and publishes nothing if any."""
         if not entries:
-            return
+            return []
+        assert len(ops) == len(entries), "one scope op per entry"
         per = 2 * len(entries[0])
-        args: list[bytes | int] = [per]
+        units = sorted(allowed_units) if allowed_units is not None else []
+        args: list[bytes | str | int] = [
+            per,
+            len(entries),
+            int(allowed_units is not None),
+            len(units),
+            *units,
+        ]
+        for op in ops:
+            args += op.args()
         for fields in entries:
             assert 2 * len(fields) == per, "every entry of a request has the same fields"
             for name, value in fields.items():
                 args += (name, value)
+        assert len(args) == 4 + len(units) + OP_ARGS * len(ops) + per * len(entries)
         try:
-            await self._xadd_all(keys=[EVENTS, INGEST_STATS], args=args)
+            _, refused = await self._publish(
+                keys=[EVENTS, INGEST_STATS, CASE_UNITS, FEEDBACK_UNITS], args=args
+            )
         except REDIS_ERRORS as exc:
             raise RedisUnavailable(str(exc)) from exc
+        return [OutOfScope(int(i), p.decode(), c.decode(), u.decode()) for i, p, c, u in refused]
 
     async def count_refusal(self, status: int) -> None:
         """Count a refused request for the operations dashboard; never fails the request."""
