@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 UNITS = ["dong-phu", "hcc", "vp", "kt", "vhxh", "dvth", "vpdkdd", "thue10"]
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
-text128 = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=128)
+# Any character but surrogates and control characters (Cc: U+0000–U+001F, U+007F–U+009F).
+text128 = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=128)
 offsets = st.sampled_from(
     [timedelta(0), timedelta(hours=7), timedelta(hours=-5), timedelta(hours=5, minutes=30)]
 )
@@ -101,6 +102,10 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
         event["data"] = data
     if draw(st.booleans()):
         event["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    if draw(st.booleans()):
+        event["datacontenttype"] = draw(
+            st.sampled_from(["application/json", "application/json; charset=utf-8"])
+        )
     return event
 
 
@@ -153,4 +158,14 @@ MUTATIONS: list[tuple[str, Any, Any]] = [
     ("bad outcome", lambda e: e["type"] == "tthc.case.resolved", lambda e: _with_data(e, outcome="done")),
     ("satisfied missing", lambda e: e["type"] == "tthc.case.rated", lambda e: {**e, "data": {}}),
     ("data on synced", lambda e: e["type"] == "tthc.case.synced", lambda e: {**e, "data": {"ok": True}}),
+    ("control character in id", lambda e: True, lambda e: {**e, "id": e["id"][:100] + "\x1f"}),
+    ("control character in source", lambda e: True, lambda e: {**e, "source": "igate\x00"}),
+    ("control character in subject", lambda e: True, lambda e: {**e, "subject": "\x85" + e["subject"][:100]}),
+    ("extension name upper-case", lambda e: True, lambda e: {**e, "traceParent": "x"}),
+    ("extension name too long", lambda e: True, lambda e: {**e, "a" * 21: "x"}),
+    ("extension value an object", lambda e: True, lambda e: {**e, "ext": {"a": [1]}}),
+    ("extension value a float", lambda e: True, lambda e: {**e, "ext": 1.5}),
+    ("extension integer beyond 32 bits", lambda e: True, lambda e: {**e, "ext": 2**31}),
+    ("extension string too long", lambda e: True, lambda e: {**e, "ext": "x" * 4097}),
+    ("data content type not JSON", lambda e: True, lambda e: {**e, "datacontenttype": "text/xml"}),
 ]

@@ -9,14 +9,20 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
 
 
-def parse_duration(text: str) -> timedelta:
+MAX_DURATION = timedelta(days=3660)
+"""No duration of the system is longer than about ten years; longer ones are mistakes."""
+
+
+def parse_duration(text: str, longest: timedelta = MAX_DURATION) -> timedelta:
     """Parse a Prometheus-style duration; raises ``ValueError`` with the accepted forms."""
-    if not isinstance(text, str) or not text or _PART.sub("", text) != "":
+    if not isinstance(text, str) or not text or len(text) > 64 or _PART.sub("", text) != "":
         raise ValueError(
-            f"{text!r} is not a duration; write a number and a unit, e.g. 90s, 5m, 24h, 2d "
+            f"{text[:64]!r} is not a duration; write a number and a unit, e.g. 90s, 5m, 24h, 2d "
             "or 1h30m (units: ms, s, m, h, d, w)"
         )
     seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(text))
+    if seconds > longest.total_seconds():
+        raise ValueError(f"{text!r} is too long; at most {format_duration(longest)}")
     return timedelta(seconds=seconds)
 
 

@@ -66,8 +66,11 @@ Timestamp = Annotated[
     PlainSerializer(lambda v: v.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": _RFC3339.pattern}),
 ]
-Text128 = Annotated[str, Field(min_length=1, max_length=128)]
-UnitRef = Annotated[str, Field(min_length=1, max_length=64)]
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""No control characters (U+0000–U+001F, U+007F–U+009F): the CloudEvents HTTP binding
+excludes them from attributes, and they would break identities, logs and report files."""
+Text128 = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL)]
+UnitRef = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL)]
 
 
 class _Data(BaseModel):
@@ -128,11 +131,11 @@ class _Envelope(BaseModel):
 
     specversion: Literal["1.0"]
     id: Text128
-    source: Annotated[str, Field(min_length=1, max_length=255)]
+    source: Annotated[str, Field(min_length=1, max_length=255, pattern=NO_CONTROL)]
     time: Timestamp
     subject: Text128
-    datacontenttype: Literal["application/json"] | None = None
-    dataschema: str | None = None
+    datacontenttype: Annotated[str, Field(max_length=255, pattern=NO_CONTROL)] | None = None
+    dataschema: Annotated[str, Field(max_length=2048, pattern=NO_CONTROL)] | None = None
 
 
 class CaseReceived(_Envelope):

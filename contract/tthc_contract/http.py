@@ -7,12 +7,10 @@ validation errors (bad query parameters) the same way.
 
 from __future__ import annotations
 
-import asyncio
-import signal
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,54 +25,38 @@ class JSONResponse(Response):
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: Any) -> None:
+    def __init__(self, status: int, code: str, detail: Any, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status} {code}: {detail}")
         self.status = status
         self.code = code
         self.detail = detail
+        self.headers = headers
 
 
-def error_response(status: int, code: str, detail: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+def error_response(
+    status: int, code: str, detail: Any, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        return error_response(exc.status, exc.code, exc.detail)
+        return error_response(exc.status, exc.code, exc.detail, exc.headers)
 
     async def on_validation(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         detail = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return error_response(400, "bad_request", detail)
 
-    async def on_http(_: Request, exc: Exception) -> Response:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, exc.detail)
+        detail = exc.detail
+        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+            detail = f"{request.method} is not allowed here; use {exc.headers['Allow']}"
+        return error_response(exc.status_code, code, detail, exc.headers)
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-
-
-async def serve(app: Any, host: str, port: int, stop: asyncio.Event | None = None) -> None:
-    """Run ``app`` with uvicorn inside the running loop until ``stop`` is set or a signal."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    if stop is not None:
-
-        async def watch() -> None:
-            await stop.wait()
-            server.should_exit = True
-
-        watcher = asyncio.create_task(watch())
-    await server.serve()
-    if stop is not None:
-        watcher.cancel()
-
-
-def install_stop_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)

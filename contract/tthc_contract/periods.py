@@ -22,6 +22,10 @@ PERIOD_KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "year")
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])))?$")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""The years events may carry (``events.EARLIEST``..``LATEST``): no period outside holds data."""
+
+
 class PeriodError(ValueError):
     """A period string that is not ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``."""
 
@@ -80,8 +84,8 @@ def parse_period(text: str) -> Period:
     if not match:
         raise PeriodError(f"period {text!r} is not one of YYYY-MM (month), YYYY-Qn (quarter), YYYY (year)")
     year = int(match["year"])
-    if year < 1970:
-        raise PeriodError(f"period {text!r}: the year must be 1970 or later")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(f"period {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     if match["month"]:
         month = int(match["month"])
         if not 1 <= month <= 12:

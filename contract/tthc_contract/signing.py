@@ -19,7 +19,11 @@ from pathlib import Path
 
 from .streams import EVENT_FIELD, ID_FIELD, SIG_FIELD, SOURCE_FIELD
 
-_SEP = b"\x1f"
+
+def identity(source: bytes, event_id: bytes) -> bytes:
+    """The event's identity ``(source, id)`` as one unambiguous byte string: the source is
+    length-prefixed, so no choice of characters in either part can make two pairs meet."""
+    return b"%d:%b%b" % (len(source), source, event_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,7 @@ class EntrySigner:
     def _mac(self, source: bytes, event_id: bytes, event: bytes) -> hashlib.blake2b:
         """A 128-bit MAC: keyed BLAKE2b (RFC 7693), half the cost of HMAC-SHA256."""
         mac = self._keyed.copy()
-        mac.update(source + _SEP + event_id + _SEP + event)
+        mac.update(identity(source, event_id) + event)
         return mac
 
     def sign(self, source: bytes, event_id: bytes, event: bytes) -> bytes:

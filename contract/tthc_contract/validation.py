@@ -7,6 +7,7 @@ may have written) call ``parse_event_json``; a failure is an ``InvalidEvent`` wh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,8 +75,13 @@ def check_rules(event: Event, ctx: ValidationContext) -> list[str]:
             f"(now is {ctx.now.isoformat(timespec='seconds')}); check the source's clock"
         )
     extensions = event.__pydantic_extra__  # not model_extra: no slow __getattr__ on the hot path
-    if extensions and "data_base64" in extensions:
-        problems.append("data_base64: not accepted; send data as a JSON object")
+    if extensions:
+        problems += check_extensions(extensions)
+    if event.datacontenttype is not None and not is_json_media_type(event.datacontenttype):
+        problems.append(
+            f"datacontenttype: {event.datacontenttype!r} is not JSON; data must be a JSON object "
+            "(application/json, optionally with parameters such as charset=utf-8)"
+        )
     due = due_of(event)
     if due is not None and not EARLIEST <= due < LATEST:
         problems.append(_out_of_range("data.due", due))
@@ -90,6 +96,65 @@ def check_rules(event: Event, ctx: ValidationContext) -> list[str]:
             f"data.unit: {unit!r} is not a unit of the plan (units: {', '.join(sorted(ctx.units))})"
         )
     return problems
+
+
+MAX_EXTENSIONS = 32
+MAX_EXTENSION_CHARS = 4096
+INT32 = (-(2**31), 2**31 - 1)
+_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_extensions(extensions: dict[str, Any]) -> list[str]:
+    """CloudEvents extension attributes: names of lower-case letters and digits (at most 20),
+    values of the CloudEvents type system (string, boolean, integer), bounded in size."""
+    problems = []
+    if "data_base64" in extensions:
+        problems.append("data_base64: not accepted; send data as a JSON object")
+    if len(extensions) > MAX_EXTENSIONS:
+        problems.append(f"{len(extensions)} extension attributes; at most {MAX_EXTENSIONS} are accepted")
+        return problems
+    for name, value in extensions.items():
+        if name == "data_base64":
+            continue
+        if not _EXTENSION_NAME.match(name):
+            problems.append(
+                f"{_shown(name)}: an extension attribute name must be 1 to 20 lower-case letters "
+                "or digits (a-z, 0-9), as CloudEvents requires"
+            )
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if not INT32[0] <= value <= INT32[1]:
+                problems.append(f"{name}: a CloudEvents integer must lie between -2^31 and 2^31-1")
+        elif isinstance(value, str):
+            if len(value) > MAX_EXTENSION_CHARS:
+                problems.append(
+                    f"{name}: {len(value)} characters; an extension value may have at most {MAX_EXTENSION_CHARS}"
+                )
+            elif _CONTROL.search(value):
+                problems.append(f"{name}: must not contain control characters (U+0000-U+001F, U+007F-U+009F)")
+        else:
+            problems.append(
+                f"{name}: an extension attribute must be a string, a boolean or an integer "
+                f"(CloudEvents type system), not {_json_kind(value)}"
+            )
+    return problems
+
+
+def is_json_media_type(value: str) -> bool:
+    media = value.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _shown(name: str) -> str:
+    return repr(name[:40] + ("…" if len(name) > 40 else ""))
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", float: "a number with a fraction", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _out_of_range(name: str, value: datetime) -> str:
@@ -126,6 +191,7 @@ _SIMPLE = {
     "model_attributes_type": "must be a JSON object",
     "string_type": "must be a JSON string",
     "json_invalid": "is not valid JSON",
+    "string_pattern_mismatch": "must not contain control characters (U+0000-U+001F, U+007F-U+009F)",
 }
 
 

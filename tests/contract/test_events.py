@@ -12,6 +12,7 @@ from tthc_cli.simulate.generator import Generator
 from tthc_cli.simulate.profile import KNOBS, build_profiles
 from tthc_contract.events import EVENT_ADAPTER, canonical_json, events_json_schema
 from tthc_contract.examples import example_events
+from tthc_contract.signing import identity
 from tthc_contract.validation import InvalidEvent, ValidationContext, parse_event_json
 
 from ..strategies import MUTATIONS, NOW, UNITS, valid_events
@@ -169,3 +170,9 @@ def test_examples_validate_against_the_exported_json_schema() -> None:
     schema = events_json_schema()
     for event in example_events().values():
         jsonschema.validate(event, schema)
+
+
+@given(st.binary(max_size=20), st.binary(max_size=20), st.binary(max_size=20), st.binary(max_size=20))
+def test_identity_encoding_is_unambiguous(s1: bytes, i1: bytes, s2: bytes, i2: bytes) -> None:
+    """Two different (source, id) pairs never share an identity, whatever bytes they hold."""
+    assert (identity(s1, i1) == identity(s2, i2)) == ((s1, i1) == (s2, i2))

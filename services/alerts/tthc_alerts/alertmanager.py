@@ -26,9 +26,9 @@ class AlertmanagerClient:
         if response.status_code != 200:
             raise DeliveryFailed(f"Alertmanager answered {response.status_code}: {response.text[:500]}")
 
-    async def ready(self) -> bool:
+    async def ready(self, timeout_s: float = 2.0) -> bool:
         try:
-            return (await self._http.get("/-/ready")).status_code == 200
+            return (await self._http.get("/-/ready", timeout=timeout_s)).status_code == 200
         except httpx.HTTPError:
             return False
 

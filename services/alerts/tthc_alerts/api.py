@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from tthc_contract.http import ApiError, JSONResponse, install_error_handlers
+from tthc_contract.http import ApiError, JSONResponse
+from tthc_contract.openapi import errors, install_openapi
 from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.service_app import service_app
 
 from .delivery import Deliverer
 from .engine import AlertEngine
@@ -15,29 +17,30 @@ STATUSES = ("firing", "resolved", "all")
 
 
 def create_api(engine: AlertEngine, deliverer: Deliverer) -> FastAPI:
-    app = FastAPI(
-        title="TTHC alerts", version="1.0", description="Units below their targets (SPEC section 6)."
-    )
-    install_error_handlers(app)
+    app = service_app("alerts", "TTHC alerts", "Units below their targets (SPEC section 6).")
 
-    @app.get("/v1/alerts")
+    @app.get("/v1/alerts", responses=errors(e400="status is not firing, resolved or all"))
     async def alerts(status: str = "firing") -> Response:
         if status not in STATUSES:
             raise ApiError(400, "bad_status", f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         return JSONResponse({"alerts": engine.listed(status)})
 
-    @app.get("/health")
+    @app.get("/health", responses=errors(e503="Redis or Alertmanager does not answer; the body says which"))
     async def health() -> Response:
+        """Both dependencies asked now: alerts that cannot reach Alertmanager reach nobody."""
         try:
             redis_ok = bool(await engine.store.redis.ping())
         except REDIS_ERRORS:
             redis_ok = False
+        alertmanager_ok = await deliverer.client.ready()
         body = {
-            "status": "ok" if redis_ok else "unavailable",
+            "status": "ok" if redis_ok and alertmanager_ok else "unavailable",
             "redis": "ok" if redis_ok else "unreachable",
-            "alertmanager": "ok" if deliverer.failing is None else f"unreachable: {deliverer.failing}",
+            "alertmanager": "ok" if alertmanager_ok else f"unreachable at {deliverer.client.url}",
+            "delivery": "ok" if deliverer.failing is None else f"failing: {deliverer.failing[:300]}",
             "alerts_firing": sum(1 for r in engine.records.values() if r.status == "firing"),
         }
-        return JSONResponse(body, status_code=200 if redis_ok else 503)
+        return JSONResponse(body, status_code=200 if redis_ok and alertmanager_ok else 503)
 
+    install_openapi(app)
     return app

@@ -7,7 +7,7 @@ import contextlib
 import os
 import socket
 
-from tthc_contract.http import install_stop_signals, serve
+from tthc_contract.http_server import install_stop_signals, serve
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import load_plan
 from tthc_contract.redis_client import REDIS_ERRORS, connect

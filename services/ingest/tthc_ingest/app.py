@@ -1,4 +1,5 @@
-"""The ingest service: ``POST /v1/events`` and ``GET /health`` (SPEC section 5). Wiring only."""
+"""The ingest service: ``POST /v1/events``, ``POST /v1/dvcqg`` and ``GET /health``
+(SPEC sections 5 and 9). Wiring only."""
 
 from __future__ import annotations
 
@@ -9,67 +10,30 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from tthc_contract.events import events_json_schema
-from tthc_contract.examples import example_events
-from tthc_contract.http import ApiError, JSONResponse, error_response, install_error_handlers
+from tthc_contract.http import ApiError, JSONResponse, error_response
+from tthc_contract.http_server import PROTOCOL
 from tthc_contract.logs import configure_logging, get_logger
 from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
+from tthc_contract.service_app import service_app
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
-from tthc_contract.validation import ValidationContext
 
-from .intake import MAX_BYTES, authorize, decode_body, to_entries, validate_all
+from .binary_mode import from_binary, is_binary
+from .body import read_body
+from .intake import MAX_BYTES, decode_body
 from .keys import KeyRing
-from .publisher import EventPublisher, RedisUnavailable
+from .observability import count_refusal
+from .openapi import EVENTS_RESPONSES, install_openapi, request_body
+from .publisher import EventPublisher
+from .submission import Submission
 
 log = get_logger("tthc.ingest")
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes ``limit`` bytes (before any parsing)."""
-    declared = request.headers.get("content-length", "")
-    too_large = ApiError(
-        413, "body_too_large", f"the body is larger than {limit} bytes; split it into several requests"
-    )
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _openapi_body() -> dict[str, Any]:
-    examples = {kind: {"summary": kind, "value": event} for kind, event in example_events().items()}
-    batch = {"lifecycle": {"summary": "a whole case lifecycle", "value": list(example_events().values())}}
-    schema = events_json_schema()
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/cloudevents+json": {"schema": schema, "examples": examples},
-                "application/cloudevents-batch+json": {
-                    "schema": {"type": "array", "items": schema, "maxItems": 5000},
-                    "examples": batch,
-                },
-                "application/json": {
-                    "schema": {"oneOf": [schema, {"type": "array", "items": schema, "maxItems": 5000}]},
-                    "examples": {**examples, **batch},
-                },
-            },
-        }
-    }
 
 
 def create_app(plan: Plan, keys: KeyRing, signer: EntrySigner, publisher: EventPublisher) -> FastAPI:
@@ -79,48 +43,37 @@ def create_app(plan: Plan, keys: KeyRing, signer: EntrySigner, publisher: EventP
         yield
         await publisher.close()
 
-    app = FastAPI(
-        title="TTHC ingest",
-        version="1.0",
-        description="Accepts CloudEvents of case and feedback lifecycles (SPEC section 2).",
+    app = service_app(
+        "ingest",
+        "TTHC ingest",
+        "Accepts CloudEvents of case and feedback lifecycles (SPEC section 2), structured or in "
+        "binary content mode, and the portal's own sync requests (SPEC section 9).",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
-    units = plan.unit_codes
+    submission = Submission(plan, signer, publisher)
 
-    @app.post(
-        "/v1/events",
-        status_code=202,
-        openapi_extra=_openapi_body(),
-        responses={
-            400: {"description": "not JSON, or not an event or array of events"},
-            401: {"description": "missing or unknown API key"},
-            403: {"description": "an event's source or unit is not the key's"},
-            413: {"description": "more than 5,000 events or 5 MiB"},
-            422: {"description": "invalid events, each listed with index, id and errors"},
-            503: {"description": "Redis unavailable: nothing was published"},
-        },
-    )
+    @app.post("/v1/events", status_code=202, openapi_extra=request_body(), responses=EVENTS_RESPONSES)
     async def post_events(request: Request) -> Response:
+        objs: list[object] = []
         try:
             credential = keys.authenticate(request.headers.get("authorization"))
-            body = await read_limited(request, MAX_BYTES)
-            objs = decode_body(body, request.headers.get("content-type"))
-            checked = validate_all(objs, ValidationContext(units=units))
-            authorize(checked, credential)
+            body = await read_body(request, MAX_BYTES)
+            if is_binary(request.headers):
+                objs = [from_binary(request.headers, body)]
+            else:
+                objs = decode_body(body, request.headers.get("content-type"))
+            accepted = await submission.submit(objs, credential)
         except ApiError as exc:
-            await publisher.count_refusal(exc.status)
+            await count_refusal(publisher, exc.status, len(objs))
             raise
-        try:
-            await publisher.publish(to_entries(checked, signer))
-        except RedisUnavailable as exc:
-            log.warning("ingest.redis_unavailable", error=str(exc), events=len(checked))
+        if accepted is None:
+            await count_refusal(publisher, 503, len(objs))
             return error_response(
                 503,
                 "redis_unavailable",
                 "the event stream is unavailable; nothing was published, retry later",
             )
-        return JSONResponse({"accepted": len(checked)}, status_code=202)
+        return JSONResponse({"accepted": accepted}, status_code=202)
 
     @app.get("/health")
     async def health() -> Response:
@@ -128,6 +81,7 @@ def create_app(plan: Plan, keys: KeyRing, signer: EntrySigner, publisher: EventP
             return JSONResponse({"status": "ok", "redis": "ok"})
         return JSONResponse({"status": "unavailable", "redis": "unreachable"}, status_code=503)
 
+    install_openapi(app)
     return app
 
 
@@ -159,8 +113,10 @@ def run(settings: Settings) -> None:
 
     Validation is CPU-bound Python, so ingest scales with worker processes sharing the
     port (``TTHC_INGEST_WORKERS``); uvicorn supervises them and stops them on a signal.
+    Their Prometheus counts are added up across workers (multiprocess mode).
     """
     load_plan(settings.plan)  # fail here, once, with the plan's problems
+    prepare_multiprocess_metrics(settings)
     uvicorn.run(
         "tthc_ingest.app:app_from_environment",
         factory=True,
@@ -169,4 +125,15 @@ def run(settings: Settings) -> None:
         workers=settings.ingest_workers,
         log_config=None,
         access_log=False,
+        http=PROTOCOL,
     )
+
+
+def prepare_multiprocess_metrics(settings: Settings) -> None:
+    """A fresh directory for the workers' Prometheus counts (a restart starts from zero)."""
+    import shutil
+
+    directory = (settings.data_dir / "prometheus-ingest").resolve()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)

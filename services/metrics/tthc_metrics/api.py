@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis.asyncio as aredis
@@ -13,14 +13,17 @@ from redis.exceptions import ResponseError
 from starlette.responses import Response
 
 from tthc_contract.durations import parse_duration
-from tthc_contract.http import ApiError, JSONResponse, install_error_handlers
+from tthc_contract.http import ApiError, JSONResponse
+from tthc_contract.openapi import errors, install_openapi
 from tthc_contract.periods import Period, PeriodError, parse_period, period_of
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.service_app import service_app
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from . import reads
 from .dead_letters import DeadLetterBox
+from .health import health as service_health
 from .indicators import as_of_text, indicator_list
 from .results import RecentResults
 from .snapshots import SnapshotPublisher, due_soon_body
@@ -37,6 +40,13 @@ class ApiState:
     writer: WriterStats
     snapshots: SnapshotPublisher
     results: RecentResults
+    starting: str | None = None
+    """Why start-up is not over yet (migrations waiting for ClickHouse), or ``None``."""
+
+
+MAX_WITHIN = timedelta(days=366)
+UNIT_404 = errors(e404="unknown unit")
+STORE_503 = errors(e503="ClickHouse (or Redis) unavailable; retry later")
 
 
 def _unit(plan: Plan, code: str | None) -> str:
@@ -76,13 +86,12 @@ def _tree(plan: Plan, code: str) -> dict[str, Any]:
 
 
 def create_api(state: ApiState) -> FastAPI:
-    app = FastAPI(
-        title="TTHC metrics", version="1.0", description="Indicators of SPEC section 4, in real time."
+    app = service_app(
+        "metrics", "TTHC metrics", "Indicators of SPEC section 4 in real time, and the reports of section 8."
     )
-    install_error_handlers(app)
     plan = state.plan
 
-    @app.get("/v1/indicators")
+    @app.get("/v1/indicators", responses={**errors(e400="bad period"), **UNIT_404, **STORE_503})
     async def indicators(unit: str | None = None, period: str | None = None) -> Response:
         now = datetime.now(UTC)
         code, span = _unit(plan, unit), _period(period, now)
@@ -106,28 +115,33 @@ def create_api(state: ApiState) -> FastAPI:
     async def units() -> Response:
         return JSONResponse(_tree(plan, plan.root))
 
-    @app.get("/v1/due-soon")
+    @app.get("/v1/due-soon", responses={**errors(e400="bad duration"), **UNIT_404, **STORE_503})
     async def due_soon(
         unit: str | None = None, within: str | None = Query(None, description="e.g. 48h")
     ) -> Response:
         now = datetime.now(UTC)
         code = _unit(plan, unit)
         try:
-            horizon = parse_duration(within) if within else plan.alerts.due_soon
+            horizon = parse_duration(within, MAX_WITHIN) if within else plan.alerts.due_soon
         except ValueError as exc:
             raise ApiError(400, "bad_duration", f"within: {exc}") from None
         items = await _read(reads.due_soon, state.store, plan.descendants(code), now, now + horizon)
         return JSONResponse(due_soon_body(code, now, horizon.total_seconds(), items))
 
-    @app.get("/v1/status")
+    @app.get("/v1/status", responses=STORE_503)
     async def status() -> Response:
         stored = await _read(reads.events_stored, state.store)
+        try:
+            dead_letters = await state.dead.total()
+            stream = await _stream_status(state.redis)
+        except REDIS_ERRORS as exc:
+            raise ApiError(503, "redis_unavailable", f"Redis does not answer ({exc}); retry later") from None
         return JSONResponse(
             {
                 "events_stored": stored,
                 "fact_parts": await _read(reads.fact_parts, state.store),
-                "dead_letters": await state.dead.total(),
-                "stream": await _stream_status(state.redis),
+                "dead_letters": dead_letters,
+                "stream": stream,
                 "this_process": {
                     "batches": state.writer.batches,
                     "stored": state.writer.stored,
@@ -140,20 +154,21 @@ def create_api(state: ApiState) -> FastAPI:
             }
         )
 
-    @app.get("/health")
+    @app.get("/health", responses=errors(e503="a dependency is failing; the body says which"))
     async def health() -> Response:
-        clickhouse = await asyncio.to_thread(state.store.ping)
         try:
             redis_ok = bool(await state.redis.ping())
         except REDIS_ERRORS:
             redis_ok = False
-        body = {
-            "status": "ok" if clickhouse and redis_ok else "unavailable",
-            "clickhouse": "ok" if clickhouse else "unreachable",
-            "redis": "ok" if redis_ok else "unreachable",
-        }
-        return JSONResponse(body, status_code=200 if clickhouse and redis_ok else 503)
+        code, body = service_health(
+            store_answers=await asyncio.to_thread(state.store.ping),
+            redis_answers=redis_ok,
+            failing=state.writer.failing,
+            starting=state.starting,
+        )
+        return JSONResponse(body, status_code=code)
 
+    install_openapi(app)
     return app
 
 
@@ -161,7 +176,7 @@ async def _stream_status(redis: aredis.Redis) -> dict[str, Any]:
     try:
         length = await redis.xlen(EVENTS)
         groups = {g["name"].decode(): g for g in await redis.xinfo_groups(EVENTS)}
-    except (*REDIS_ERRORS, ResponseError) as exc:
+    except ResponseError as exc:  # no stream yet: nothing was ever published
         return {"error": str(exc)}
     group = groups.get(METRICS_GROUP, {})
     return {"length": length, "pending": group.get("pending"), "lag": group.get("lag")}
