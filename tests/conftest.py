@@ -10,7 +10,7 @@ from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
 from tthc_metrics.store import Store
 
-from .servers import RedisServer
+from .servers import RedisServer, WebhookSink
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN_PATH = REPO / "deploy" / "plans" / "dong-phu-2026.yaml"
@@ -63,3 +63,11 @@ async def redis(redis_url: str) -> AsyncIterator[aredis.Redis]:
     client = connect(redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    """An HTTP endpoint collecting what Alertmanager's webhooks POST to it."""
+    s = WebhookSink()
+    yield s
+    s.close()

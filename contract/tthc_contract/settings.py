@@ -68,8 +68,9 @@ class Settings(BaseSettings):
     """How often the operations samples (stream lag, dead letters, ingest answers) are taken."""
     metrics_reclaim_idle_ms: int = Field(30_000, ge=100)
     """Entries another consumer left pending this long are reclaimed."""
-    metrics_max_deliveries: int = Field(5, ge=1)
-    """An entry delivered more often than this (it keeps killing its consumer) is dead-lettered."""
+    metrics_poison_after: int = Field(2, ge=1)
+    """An entry whose processing killed its consumer this many times while processed alone
+    (after being cornered in smaller and smaller groups) goes to tthc:dead as poison."""
     dedup_window: str = "35d"
     """How long metrics remembers an event id to refuse a re-sent duplicate."""
 

@@ -18,7 +18,7 @@ from tthc_alerts.state_store import AlertStore
 from tthc_contract.plan import Plan, parse_plan
 
 from ..conftest import PLAN_PATH
-from ..servers import AlertmanagerServer, WebhookSink, free_port
+from ..servers import AlertmanagerServer, free_port
 
 
 def plan_with(**changes: Any) -> Plan:
@@ -56,13 +56,6 @@ def mailbox() -> Iterator[Mailbox]:
     box.controller.start()
     yield box
     box.controller.stop()
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    s = WebhookSink()
-    yield s
-    s.close()
 
 
 def alertmanager_for(tmp: Path, plan: Plan, mailbox_port: int | None = None) -> AlertmanagerServer:

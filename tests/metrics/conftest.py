@@ -11,6 +11,7 @@ from tthc_contract.events import canonical_json
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.validation import ValidationContext
+from tthc_metrics.crash_witness import CrashWitness
 from tthc_metrics.dead_letters import DeadLetterBox
 from tthc_metrics.seen import EventClaims
 from tthc_metrics.store import Store
@@ -33,6 +34,7 @@ def make_writer(store: Store, redis: aredis.Redis, plan: Plan) -> Writer:
         dead=DeadLetterBox(redis),
         signer=SIGNER,
         context=lambda: ValidationContext(units=units),
+        witness=CrashWitness(redis, "test-writer", alive_ms=60_000),
     )
 
 

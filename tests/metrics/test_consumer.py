@@ -18,7 +18,9 @@ from tthc_contract.streams import DEAD, EVENTS, METRICS_GROUP
 from tthc_metrics import reads
 from tthc_metrics.batcher import Batcher
 from tthc_metrics.consumer import EventConsumer, ensure_group
+from tthc_metrics.crash_witness import CRASHES, PROCESSING
 from tthc_metrics.store import Store
+from tthc_metrics.suspects import crashes_to_be_alone
 from tthc_metrics.writer import Writer
 
 from ..servers import free_port
@@ -69,7 +71,7 @@ async def consumer(redis_url: str, redis: aredis.Redis, writer: Writer) -> Async
             with_writer or writer,
             Batcher(flush_rows, 0.05),
             reclaim_idle_ms=reclaim_idle_ms,
-            max_deliveries=3,
+            poison_after=2,
             on_stored=_ignore,
         )
         await c.start()
@@ -198,19 +200,42 @@ async def test_entries_of_a_dead_consumer_are_reclaimed(
     await eventually(none_pending(redis))
 
 
-async def test_an_entry_delivered_too_often_goes_to_dead(
+async def test_deliveries_alone_never_make_an_entry_poison(
+    consumer: Any, redis: aredis.Redis, store: Store
+) -> None:
+    """Ten deliveries (restarts, outages) and no consumer died while storing it: stored."""
+    await ensure_group(redis)
+    entry_id = await redis.xadd(EVENTS, signed_entry(received("X", t("2026-03-05 08:00"))))
+    await redis.xreadgroup(METRICS_GROUP, "restarted", {EVENTS: ">"})
+    for _ in range(9):
+        await redis.xclaim(EVENTS, METRICS_GROUP, "restarted", 0, [entry_id])
+    await consumer(reclaim_idle_ms=200)
+    await eventually(none_pending(redis))
+    assert await redis.xlen(DEAD) == 0 and reads.events_stored(store) == 1
+
+
+async def test_an_entry_that_kills_its_consumer_even_alone_goes_to_dead(
     consumer: Any, redis: aredis.Redis, store: Store
 ) -> None:
     await ensure_group(redis)
-    entry_id = await redis.xadd(EVENTS, signed_entry(synced("X", t("2026-03-05 08:00"))))
+    poison = await redis.xadd(EVENTS, signed_entry(synced("X", t("2026-03-05 08:00"))))
+    suspect = await redis.xadd(EVENTS, signed_entry(received("Y", t("2026-03-05 08:00"))))
     await redis.xreadgroup(METRICS_GROUP, "crashing", {EVENTS: ">"})
-    for _ in range(3):  # three more deliveries: it kept killing its consumer
-        await redis.xclaim(EVENTS, METRICS_GROUP, "crashing", 0, [entry_id])
-    await consumer(reclaim_idle_ms=200)
+    alone = crashes_to_be_alone(500)
+    # Crashes witnessed earlier, and one more left behind by the consumer that just died
+    # while processing both (it never renews its "alive until").
+    await redis.hset(CRASHES, mapping={poison: alone + 1})
+    await redis.hset(PROCESSING, "crashing|7", poison + b"\n" + suspect)
+    await consumer(reclaim_idle_ms=200, flush_rows=500)
     await eventually(none_pending(redis))
     [(_, letter)] = await redis.xrange(DEAD)
-    assert b"delivered 5 times" in letter[b"reason"] and letter[b"entry_id"] == entry_id
-    assert reads.events_stored(store) == 0
+    assert letter[b"entry_id"] == poison
+    assert (
+        b"interrupted %d times" % (alone + 2) in letter[b"reason"]
+        and b"the last 2 times while it was processed alone" in letter[b"reason"]
+    )
+    assert reads.events_stored(store) == 1, "the suspect was stored in a group of its own"
+    assert await redis.hlen(CRASHES) == 0 and await redis.hlen(PROCESSING) == 0
 
 
 async def test_in_flight_entries_are_not_reclaimed_during_an_outage(
@@ -226,3 +251,25 @@ async def test_in_flight_entries_are_not_reclaimed_during_an_outage(
     down.store = store
     await eventually(none_pending(redis))
     assert await redis.xlen(DEAD) == 0 and reads.events_stored(store) == 20
+
+
+async def test_received_events_of_direct_producers_enter_the_unit_index(
+    writer: Writer, redis: aredis.Redis
+) -> None:
+    """Ingest indexes what it publishes; metrics indexes what other producers wrote, so a
+    restricted source can then send for its own cases whoever received them."""
+    from tthc_contract.unit_index import CASE_UNITS, FEEDBACK_UNITS
+
+    from .conftest import entries
+    from .events import feedback
+
+    direct = [received("D1", t("2026-03-05 08:00"), unit="vpdkdd"), feedback("PD1", t("2026-03-05 09:00"), "kt", t("2026-03-09 09:00"))]
+    await writer.write(entries(direct, signed=False))
+    assert (await redis.hget(CASE_UNITS, "D1")).endswith(b" vpdkdd")
+    assert (await redis.hget(FEEDBACK_UNITS, "PD1")).endswith(b" kt")
+    await writer.write(entries([received("S1", t("2026-03-05 08:00"))]))  # signed: ingest's job
+    assert await redis.hget(CASE_UNITS, "S1") is None
+    # A later correction written straight to the stream moves the case; an older one does not.
+    await writer.write(entries([received("D1", t("2026-03-06 08:00"), unit="kt")], signed=False))
+    await writer.write(entries([received("D1", t("2026-03-01 08:00"), unit="hcc")], signed=False))
+    assert (await redis.hget(CASE_UNITS, "D1")).endswith(b" kt")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 
 from tthc_contract.durations import parse_duration
 from tthc_contract.heap import settle_startup_heap
-from tthc_contract.http import install_stop_signals, serve
+from tthc_contract.http_server import install_stop_signals, serve
 from tthc_contract.logs import get_logger
-from tthc_contract.plan import Plan, load_plan
+from tthc_contract.plan import load_plan
 from tthc_contract.redis_client import connect
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
@@ -21,33 +20,17 @@ from .alert_archive import AlertArchive
 from .api import ApiState, create_api
 from .batcher import Batcher
 from .consumer import EventConsumer
+from .crash_witness import CrashWitness
 from .dead_letters import DeadLetterBox
 from .ops_sampler import run_sampler
 from .results import RecentResults
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
-from .store import Store, StoreUnavailable
+from .startup import prepare_store
+from .store import Store
 from .writer import Writer
 
 log = get_logger("tthc.metrics")
-
-
-async def prepare_store(store: Store, plan: Plan, stop: asyncio.Event) -> bool:
-    """Migrate and load the plan, retrying until ClickHouse answers; False if stopped first."""
-    delay = 0.5
-    while not stop.is_set():
-        try:
-            applied = await asyncio.to_thread(store.migrate)
-            await asyncio.to_thread(store.sync_plan, plan)
-        except StoreUnavailable as exc:
-            log.error("clickhouse.unavailable", error=str(exc)[:500], store=store.redacted, retry_in_s=delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, 30.0)
-            continue
-        log.info("clickhouse.ready", store=store.redacted, migrations_applied=applied)
-        return True
-    return False
 
 
 async def run(settings: Settings) -> None:
@@ -57,13 +40,16 @@ async def run(settings: Settings) -> None:
     store = Store(settings.clickhouse_dsn)
     redis = connect(settings.redis_url)
     units = plan.unit_codes
+    name = f"{socket.gethostname()}-{os.getpid()}"
+    claims = EventClaims(redis, int(parse_duration(settings.dedup_window).total_seconds()))
     writer = Writer(
         store=store,
         redis=redis,
         signer=signer,
         dead=DeadLetterBox(redis),
-        claims=EventClaims(redis, int(parse_duration(settings.dedup_window).total_seconds())),
+        claims=claims,
         context=lambda: ValidationContext(units=units),
+        witness=CrashWitness(redis, name, alive_ms=settings.metrics_reclaim_idle_ms),
     )
     results = RecentResults(settings.metrics_result_ttl_ms / 1000)
     snapshots = SnapshotPublisher(
@@ -83,21 +69,24 @@ async def run(settings: Settings) -> None:
     consumer = EventConsumer(
         settings.redis_url,
         redis,
-        f"{socket.gethostname()}-{os.getpid()}",
+        name,
         writer,
         Batcher(settings.metrics_flush_rows, settings.metrics_flush_ms / 1000),
         reclaim_idle_ms=settings.metrics_reclaim_idle_ms,
-        max_deliveries=settings.metrics_max_deliveries,
+        poison_after=settings.metrics_poison_after,
         on_stored=on_stored,
     )
-    archive = AlertArchive(settings.redis_url, redis, f"{socket.gethostname()}-{os.getpid()}", store)
-    api = create_api(ApiState(plan, store, redis, writer.dead, writer.stats, snapshots, results))
+    archive = AlertArchive(settings.redis_url, redis, name, store)
+    api_state = ApiState(
+        plan, store, redis, writer.dead, writer.stats, snapshots, results, starting="applying migrations"
+    )
+    api = create_api(api_state)
     stop = asyncio.Event()
     install_stop_signals(stop)
     server = asyncio.create_task(serve(api, settings.metrics_host, settings.metrics_port, stop))
     publishing: asyncio.Task[None] | None = None
     try:
-        if await prepare_store(store, plan, stop):
+        if await prepare_store(store, plan, stop, api_state, claims):
             settle_startup_heap()
             await consumer.start()
             await archive.start()

@@ -1,21 +1,23 @@
-"""Consuming ``tthc:events`` with FastStream, in the consumer group ``metrics``.
+"""Consuming ``tthc:events`` in the consumer group ``metrics``.
 
-- The group is created at ``0`` before FastStream subscribes (FastStream creates it at
-  ``$``, which silently skips every entry published before metrics first ran).
-- One subscriber reads new entries (``XREADGROUP``); another reclaims entries a dead
-  consumer left pending (``XAUTOCLAIM``). Both feed the batcher. Two loops drain it:
-  one prepares the next batch while the other stores and acknowledges the current one.
-- Entries held here are kept "fresh" (``XCLAIM ... JUSTID`` resets their idle time and
-  not their delivery count), so a long ClickHouse outage never lets them be reclaimed;
-  an entry delivered more than ``max_deliveries`` times (it keeps killing its consumer)
-  goes to ``tthc:dead``.
-- Entries reach the handlers raw (``tthc_contract.stream_consumers``).
+- The group is created at ``0`` before reading (FastStream creates it at ``$``, which
+  silently skips every entry published before metrics first ran).
+- New entries are read by FastStream (``XREADGROUP``); entries a dead consumer left
+  pending are reclaimed here, a batch per ``XAUTOCLAIM`` (FastStream claims one entry
+  per call). Both feed the batcher. Two loops drain it: one prepares the next batch
+  while the other stores and acknowledges the current one.
+- Entries held here are kept "fresh" (``XCLAIM ... JUSTID`` resets their idle time), so a
+  long ClickHouse outage never lets them be reclaimed.
+- Poison is judged by witnessed crashes, not deliveries (``suspects``, ``crash_witness``):
+  reclaimed entries whose processing killed a consumer are processed in small groups of
+  their own, and go to ``tthc:dead`` only once they kill it while processed alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aredis
@@ -29,9 +31,11 @@ from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from .batcher import Batcher
 from .entries import DeadLetter
+from .suspects import group_size, is_poison, poison_reason
 from .writer import Prepared, Writer, Written
 
 log = get_logger("tthc.metrics.consumer")
+Entry = tuple[bytes, Any]
 
 
 async def ensure_group(redis: aredis.Redis) -> None:
@@ -49,7 +53,7 @@ class EventConsumer:
         batcher: Batcher,
         *,
         reclaim_idle_ms: int,
-        max_deliveries: int,
+        poison_after: int,
         on_stored: Callable[[int], Awaitable[None]],
     ) -> None:
         self.redis = redis
@@ -57,49 +61,79 @@ class EventConsumer:
         self.writer = writer
         self.batcher = batcher
         self.reclaim_idle_ms = reclaim_idle_ms
-        self.max_deliveries = max_deliveries
+        self.poison_after = poison_after
         self.on_stored = on_stored
+        self.witness = writer.witness
         self.inflight: set[bytes] = set()
+        self.suspects: set[bytes] = set()
         self._prepared: asyncio.Queue[tuple[list[bytes], Prepared]] = asyncio.Queue(maxsize=1)
         self._tasks: list[asyncio.Task[None]] = []
         self._acking: asyncio.Task[None] | None = None
         self.reader = RawStreamReader(redis_url, redis, EVENTS, METRICS_GROUP, consumer=name, start="0")
         self.reader.subscribe(self._on_read, max_records=batcher.max_rows, polling_interval=200)
-        self.reader.subscribe(
-            self._on_reclaim, min_idle_time=reclaim_idle_ms, polling_interval=max(200, reclaim_idle_ms // 4)
-        )
 
     async def _on_read(self, message: RedisBatchStreamMessage) -> None:
         entries = raw_entries(message)
         self.inflight.update(entry_id for entry_id, _ in entries)
         await self.batcher.add(entries)
 
-    async def _on_reclaim(self, message: RedisBatchStreamMessage) -> None:
-        fresh, dead = [], []
-        for entry_id, fields in raw_entries(message):
-            if entry_id in self.inflight:
-                continue
-            deliveries = await self._deliveries(entry_id)
-            if deliveries > self.max_deliveries:
-                reason = f"delivered {deliveries} times without being stored (it may crash its consumer)"
-                dead.append(DeadLetter(entry_id, as_fields(fields), reason))
-            else:
+    async def _reclaim_loop(self) -> None:
+        """Every few seconds, take over what dead consumers left pending, a batch at a time."""
+        while True:
+            try:
+                await self.witness.collect()
+                start = b"0-0"
+                while True:
+                    start, claimed = await self._autoclaim(start)
+                    if claimed:
+                        await self._on_reclaimed(claimed)
+                    if start == b"0-0":
+                        break
+            except REDIS_ERRORS as exc:
+                log.warning("metrics.reclaim_failed", error=str(exc)[:300])
+            await asyncio.sleep(max(0.2, self.reclaim_idle_ms / 4000))
+
+    async def _autoclaim(self, start: bytes) -> tuple[bytes, list[Entry]]:
+        reply = await self.redis.xautoclaim(
+            EVENTS, METRICS_GROUP, self.name, self.reclaim_idle_ms, start, count=self.batcher.max_rows
+        )
+        next_start, claimed = reply[0], reply[1]
+        return next_start, [
+            (entry_id, fields) for entry_id, fields in claimed if entry_id not in self.inflight
+        ]
+
+    async def _on_reclaimed(self, claimed: Sequence[Entry]) -> None:
+        crashes = await self.witness.crashes([entry_id for entry_id, _ in claimed])
+        fresh: list[Entry] = []
+        groups: dict[int, list[Entry]] = {}
+        dead: list[DeadLetter] = []
+        for (entry_id, fields), count in zip(claimed, crashes, strict=True):
+            if count == 0:
                 fresh.append((entry_id, fields))
-        if fresh or dead:
-            log.info("metrics.reclaimed", entries=len(fresh), dead=len(dead))
+            elif is_poison(count, self.batcher.max_rows, self.poison_after):
+                dead.append(
+                    DeadLetter(entry_id, as_fields(fields), poison_reason(count, self.batcher.max_rows))
+                )
+            else:
+                groups.setdefault(group_size(count, self.batcher.max_rows), []).append((entry_id, fields))
+        suspects = sum(len(g) for g in groups.values())
+        log.info("metrics.reclaimed", entries=len(claimed), suspects=suspects, poison=len(dead))
         if dead:
             await self.writer.write([], dead)
-        self.inflight.update(e for e, _ in fresh)
+            await self.witness.forget([letter.entry_id for letter in dead])
+        self.inflight.update(entry_id for entry_id, _ in claimed)
         await self.batcher.add(fresh)
-
-    async def _deliveries(self, entry_id: bytes) -> int:
-        pending = await self.redis.xpending_range(EVENTS, METRICS_GROUP, min=entry_id, max=entry_id, count=1)
-        return int(pending[0]["times_delivered"]) if pending else 1
+        for size, members in sorted(groups.items()):
+            self.suspects.update(entry_id for entry_id, _ in members)
+            for start in range(0, len(members), size):
+                await self.batcher.add_group(members[start : start + size])
 
     async def start(self) -> None:
+        await self.witness.heartbeat()
         await self.reader.start()
         self._tasks = [
-            asyncio.create_task(c) for c in (self._prepare_loop(), self._commit_loop(), self._heartbeat())
+            asyncio.create_task(c)
+            for c in (self._prepare_loop(), self._commit_loop(), self._heartbeat(), self._reclaim_loop())
         ]
 
     async def _prepare_loop(self) -> None:
@@ -127,6 +161,10 @@ class EventConsumer:
     async def _acknowledge(self, entry_ids: list[bytes], written: Written) -> None:
         stored = await self.writer.acknowledge(written)
         self.inflight.difference_update(entry_ids)
+        cleared = [entry_id for entry_id in entry_ids if entry_id in self.suspects]
+        if cleared:
+            await self.witness.forget(cleared)
+            self.suspects.difference_update(cleared)
         await self.on_stored(stored)
 
     async def _heartbeat(self) -> None:
@@ -134,6 +172,7 @@ class EventConsumer:
             await asyncio.sleep(self.reclaim_idle_ms / 3000)
             ids: list[Any] = list(self.inflight)
             try:
+                await self.witness.heartbeat()
                 for start in range(0, len(ids), 5_000):
                     await self.redis.xclaim(
                         EVENTS, METRICS_GROUP, self.name, 0, ids[start : start + 5_000], justid=True
@@ -145,12 +184,13 @@ class EventConsumer:
         """Stop reading, store what is prepared or buffered (if that fits in the time), stop.
 
         Whatever is not stored stays pending and is delivered again: a claim made for an
-        entry lets the same entry store its event later.
+        entry lets the same entry store its event later. A stop is not a crash: the
+        attempts it cuts short are not counted against their entries.
         """
         await self.reader.stop()
-        preparing, committing, heartbeat = self._tasks
-        preparing.cancel()
-        heartbeat.cancel()
+        preparing, committing, heartbeat, reclaiming = self._tasks
+        for task in (preparing, heartbeat, reclaiming):
+            task.cancel()
         remaining = self.batcher.drain()
         try:
             await asyncio.wait_for(self._settle(remaining), flush_timeout_s)
@@ -163,8 +203,13 @@ class EventConsumer:
         committing.cancel()
         if self._acking is not None:
             self._acking.cancel()  # only after a timeout: its entries stay pending
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, *REDIS_ERRORS):
+                await task
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self.witness.release_open()
 
-    async def _settle(self, remaining: list[tuple[bytes, Any]]) -> None:
+    async def _settle(self, remaining: list[Entry]) -> None:
         await self._prepared.join()  # the commit loop stores what was prepared
         if self._acking is not None:
             await self._acking

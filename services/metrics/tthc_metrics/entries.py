@@ -14,9 +14,10 @@ from typing import Any
 import orjson
 
 from tthc_contract.events import canonical_json
-from tthc_contract.signing import EntrySigner
+from tthc_contract.signing import EntrySigner, identity
 from tthc_contract.stream_consumers import Fields, as_fields
 from tthc_contract.streams import EVENT_FIELD, ID_FIELD, SIG_FIELD, SOURCE_FIELD
+from tthc_contract.unit_index import ScopeOp, scope_op
 from tthc_contract.validation import InvalidEvent, ValidationContext, parse_event_json
 
 
@@ -33,12 +34,14 @@ class Decoded:
 
     entry_ids: list[bytes] = field(default_factory=list)
     keys: list[bytes] = field(default_factory=list)
-    """``source 0x1f id`` of each row, in order: the event's identity."""
+    """``signing.identity(source, id)`` of each row, in order."""
     rows: list[bytes] = field(default_factory=list)
     """JSONEachRow lines ``{"stream_id": ..., "event": {...}}``."""
     row_entry_ids: list[bytes] = field(default_factory=list)
     """The stream entry of each row."""
     dead: list[DeadLetter] = field(default_factory=list)
+    direct_received: list[tuple[ScopeOp, bytes]] = field(default_factory=list)
+    """``received`` events of entries validated here (other producers): for the unit index."""
     repeated: int = 0
     """Entries whose identity appeared earlier in the same batch (skipped)."""
 
@@ -52,17 +55,19 @@ def _open_signed(raw: Any, fields: Fields | None, signer: EntrySigner) -> tuple[
     if isinstance(raw, list) and len(raw) == 8 and tuple(raw[0::2]) == _SIGNED_LAYOUT:
         event, source, event_id, signature = raw[1::2]
         if signer.verify(source, event_id, event, signature):
-            return source + b"\x1f" + event_id, event
+            return identity(source, event_id), event
         return None
     signed = signer.open(fields if fields is not None else as_fields(raw))
-    return None if signed is None else (signed.source + b"\x1f" + signed.event_id, signed.event)
+    return None if signed is None else (identity(signed.source, signed.event_id), signed.event)
 
 
 def _row(entry_id: bytes, event: bytes) -> bytes:
     return b'{"stream_id":"%s","event":%s}' % (entry_id, event)
 
 
-def _validate(entry_id: bytes, fields: Fields, ctx: ValidationContext) -> tuple[bytes, bytes] | DeadLetter:
+def _validate(
+    entry_id: bytes, fields: Fields, ctx: ValidationContext
+) -> tuple[bytes, bytes, ScopeOp] | DeadLetter:
     raw = fields.get(EVENT_FIELD)
     if raw is None:
         return DeadLetter(
@@ -72,7 +77,8 @@ def _validate(entry_id: bytes, fields: Fields, ctx: ValidationContext) -> tuple[
         event = parse_event_json(raw, ctx)
     except InvalidEvent as exc:
         return DeadLetter(entry_id, fields, "invalid event: " + "; ".join(exc.problems))
-    return event.source.encode() + b"\x1f" + event.id.encode(), canonical_json(orjson.loads(raw))
+    key = identity(event.source.encode(), event.id.encode())
+    return key, canonical_json(orjson.loads(raw)), scope_op(event)
 
 
 def decode(entries: Iterable[tuple[bytes, Any]], signer: EntrySigner, ctx: ValidationContext) -> Decoded:
@@ -89,7 +95,9 @@ def decode(entries: Iterable[tuple[bytes, Any]], signer: EntrySigner, ctx: Valid
             if isinstance(outcome, DeadLetter):
                 out.dead.append(outcome)
                 continue
-            key, event = outcome
+            key, event, op = outcome
+            if op.kind in ("R", "F"):
+                out.direct_received.append((op, entry_id))
         if key in seen:
             out.repeated += 1
             continue

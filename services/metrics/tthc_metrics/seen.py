@@ -103,6 +103,16 @@ class EventClaims:
                 owned[start + int(position)] = False
         return owned
 
+    async def remembers_any(self) -> bool:
+        """Whether any claim is kept: some event was stored (or is being stored) before."""
+        cursor = 0
+        while True:
+            cursor, found = await self._redis.scan(cursor, match=PREFIX + "*", count=1000)
+            if found:
+                return True
+            if cursor == 0:
+                return False
+
     async def release(self, keys: list[bytes], entry_ids: list[bytes]) -> None:
         generations, _ = self._generations()
         for start in range(0, len(keys), CHUNK):

@@ -115,6 +115,10 @@ class Store:
     def migrate(self) -> list[str]:
         return list(self.call("write", apply_migrations))
 
+    def tables(self) -> set[str]:
+        sql = "SELECT name FROM system.tables WHERE database = currentDatabase()"
+        return {row[0] for row in self.call("write", lambda c: c.query(sql).result_rows)}
+
     def sync_plan(self, plan: Plan) -> None:
         """Rewrite the unit tree, targets and periods from the plan (small tables, at every start)."""
         units = [

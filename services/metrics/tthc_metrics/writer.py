@@ -22,8 +22,10 @@ from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import EVENTS, METRICS_GROUP
+from tthc_contract.unit_index import index_direct
 from tthc_contract.validation import ValidationContext
 
+from .crash_witness import CrashWitness
 from .dead_letters import DeadLetterBox
 from .entries import DeadLetter, Decoded, decode
 from .seen import EventClaims
@@ -76,6 +78,7 @@ class Writer:
         dead: DeadLetterBox,
         signer: EntrySigner,
         context: Callable[[], ValidationContext],
+        witness: CrashWitness,
     ) -> None:
         self.store = store
         self.redis = redis
@@ -83,6 +86,7 @@ class Writer:
         self.dead = dead
         self.signer = signer
         self.context = context
+        self.witness = witness
         self.stats = WriterStats()
 
     async def write(self, batch: Sequence[tuple[bytes, Any]], dead: Sequence[DeadLetter] = ()) -> int:
@@ -91,12 +95,19 @@ class Writer:
 
     async def prepare(self, batch: Sequence[tuple[bytes, Any]], dead: Sequence[DeadLetter] = ()) -> Prepared:
         started = time.perf_counter()
-        decoded = decode(batch, self.signer, self.context())
+        entry_ids = [entry_id for entry_id, _ in batch]
+        decoded = await self._retrying(lambda: self._decode(batch, entry_ids))
         decoded.dead.extend(dead)
         decoded.entry_ids.extend(letter.entry_id for letter in dead)
         owned = await self._retrying(lambda: self.claims.claim(decoded.keys, decoded.row_entry_ids))
         indexes = [i for i, mine in enumerate(owned) if mine]
+        if decoded.direct_received:
+            await self._retrying(lambda: index_direct(self.redis, decoded.direct_received))
         return Prepared(decoded, indexes, round((time.perf_counter() - started) * 1000, 1))
+
+    async def _decode(self, batch: Sequence[tuple[bytes, Any]], entry_ids: list[bytes]) -> Decoded:
+        async with self.witness.attempt(entry_ids):  # an entry that kills us here is witnessed
+            return decode(batch, self.signer, self.context())
 
     async def commit(self, prepared: Prepared) -> int:
         """Store, then acknowledge; returns how many new events were stored."""
@@ -107,7 +118,8 @@ class Writer:
         started = time.perf_counter()
         decoded = prepared.decoded
         rows = [decoded.rows[i] for i in prepared.owned]
-        refused = await self._retrying(lambda: self._isolate(rows, 0))
+        ids = [decoded.row_entry_ids[i] for i in prepared.owned]
+        refused = await self._retrying(lambda: self._isolate(rows, ids, 0))
         if refused:
             gone = [prepared.owned[i] for i in refused]
             await self._retrying(
@@ -149,11 +161,12 @@ class Writer:
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX_S)
 
-    async def _isolate(self, rows: list[bytes], offset: int) -> dict[int, DeadLetter]:
+    async def _isolate(self, rows: list[bytes], ids: list[bytes], offset: int) -> dict[int, DeadLetter]:
         """Insert ``rows``; when ClickHouse refuses their data, return the rows it refuses."""
         # Bisect: halves that insert are stored; a single row refused alone is poison.
         try:
-            await asyncio.to_thread(self.store.insert_rows, rows)
+            async with self.witness.attempt(ids):
+                await asyncio.to_thread(self.store.insert_rows, rows)
             return {}
         except StoreUnavailable as exc:
             if not exc.data_error:
@@ -167,8 +180,8 @@ class Writer:
                     )
                 }
         half = len(rows) // 2
-        refused = await self._isolate(rows[:half], offset)
-        refused.update(await self._isolate(rows[half:], offset + half))
+        refused = await self._isolate(rows[:half], ids[:half], offset)
+        refused.update(await self._isolate(rows[half:], ids[half:], offset + half))
         return refused
 
     async def _ack(self, entry_ids: list[bytes]) -> None:

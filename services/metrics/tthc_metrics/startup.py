@@ -1,0 +1,67 @@
+"""Start-up of metrics: the store migrated and the plan loaded, or the reason why not yet.
+
+Until ClickHouse takes the migrations and the plan, metrics neither reads the stream nor
+says it is healthy (``/health`` answers 503 with the reason), and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from tthc_contract.logs import get_logger
+from tthc_contract.plan import Plan
+from tthc_contract.redis_client import REDIS_ERRORS
+
+from .api import ApiState
+from .seen import EventClaims
+from .store import Store, StoreUnavailable
+
+log = get_logger("tthc.metrics.startup")
+
+
+LOST_STORE = (
+    "ClickHouse holds no tthc tables while Redis remembers stored events (claims tthc:seen:*): "
+    "the store was lost or replaced. Restore its data directory or volume; or, to store the whole "
+    "stream again, delete the claims (redis-cli --scan --pattern 'tthc:seen:*' | xargs redis-cli del)"
+)
+HALF_STORE = "ClickHouse holds tthc tables but no schema_migrations table: refusing to migrate over them"
+
+
+async def store_problem(store: Store, claims: EventClaims) -> str | None:
+    """Why migrating would lose data: a store that came back empty (or half) while Redis
+    remembers what it held. Creating empty tables then would skip every remembered event."""
+    tables = await asyncio.to_thread(store.tables)
+    if "schema_migrations" in tables:
+        return None
+    if tables & {"events", "case_facts", "feedback_facts"}:
+        return HALF_STORE
+    return LOST_STORE if await claims.remembers_any() else None
+
+
+async def prepare_store(
+    store: Store, plan: Plan, stop: asyncio.Event, state: ApiState, claims: EventClaims
+) -> bool:
+    """Migrate and load the plan, retrying until ClickHouse takes them; False if stopped first.
+
+    Until then ``/health`` answers 503 with the reason (``state.starting``)."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            problem = await store_problem(store, claims)
+            if problem is None:
+                applied = await asyncio.to_thread(store.migrate)
+                await asyncio.to_thread(store.sync_plan, plan)
+        except (StoreUnavailable, *REDIS_ERRORS) as exc:
+            problem = f"cannot apply the migrations: {str(exc)[:300]}"
+        if problem is not None:
+            state.starting = problem
+            log.error("clickhouse.not_ready", problem=problem[:500], store=store.redacted, retry_in_s=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        log.info("clickhouse.ready", store=store.redacted, migrations_applied=applied)
+        state.starting = None
+        return True
+    return False

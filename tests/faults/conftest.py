@@ -1,0 +1,125 @@
+"""Helpers of the fault drills: services as real processes, their status, exact counts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from tthc_contract.events import canonical_json
+from tthc_contract.indicators import BY_CODE
+from tthc_contract.periods import parse_period
+from tthc_contract.plan import Plan
+from tthc_contract.signing import EntrySigner, load_signing_key
+from tthc_contract.streams import EVENTS
+
+from ..metrics import oracle
+from ..servers import tthc_command
+
+pytestmark = pytest.mark.faults
+
+
+def status(port: str) -> dict[str, Any]:
+    return httpx.get(f"http://127.0.0.1:{port}/v1/status", timeout=10).json()  # type: ignore[no-any-return]
+
+
+def wait_status(
+    port: str,
+    done: Callable[[dict[str, Any]], bool],
+    timeout: float = 240,
+    process: subprocess.Popen[bytes] | None = None,
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    current: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"metrics exited with {process.returncode}")
+        try:
+            current = status(port)
+            if "events_stored" in current and done(current):  # not an error body (still migrating)
+                return current
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"status never reached the condition: {current}")
+
+
+def drained(total: int) -> Callable[[dict[str, Any]], bool]:
+    """Every entry read and acknowledged, and ``total`` distinct events stored."""
+    return lambda s: s["stream"]["pending"] == 0 and s["stream"]["lag"] == 0 and s["events_stored"] == total
+
+
+def check_indicators(port: str, events: list[dict[str, Any]], plan: Plan, periods: tuple[str, ...]) -> None:
+    """Every count of the API equals the SPEC computed in plain Python over ``events``."""
+    for unit in ("dong-phu", "kt", "vpdkdd"):
+        for period in periods:
+            body = httpx.get(
+                f"http://127.0.0.1:{port}/v1/indicators", params={"unit": unit, "period": period}
+            ).json()
+            at = datetime.fromisoformat(body["as_of"])
+            expected = oracle.count(events, plan, unit, parse_period(period), at)
+            got = {}
+            for item in body["indicators"]:
+                ind = BY_CODE[item["code"]]
+                got[ind.numerator], got[ind.denominator] = item["numerator"], item["denominator"]
+            assert got == {k: expected[k] for k in got}, (unit, period)
+
+
+def years_of(events: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(sorted({e["time"][:4] for e in events}))
+
+
+def preload(url: str, env: dict[str, str], events: list[dict[str, Any]]) -> None:
+    """The events as ingest publishes them (signed with the key metrics will read)."""
+    signer = EntrySigner(load_signing_key(None, Path(env["TTHC_DATA_DIR"]) / "stream.key"))
+    pipe = redis.Redis.from_url(url).pipeline(transaction=False)
+    for event in events:
+        pipe.xadd(EVENTS, signer.entry(event["source"].encode(), event["id"].encode(), canonical_json(event)))
+    pipe.execute()
+
+
+def start_metrics(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
+    stderr = log.open("ab") if log else None
+    return subprocess.Popen([*tthc_command(), "run", "metrics"], env=env, stderr=stderr)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 32 MiB tmpfs: a disk that fills up. Mounting needs root (or passwordless sudo)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if prefix and shutil.which("sudo") is None:
+        raise RuntimeError(
+            "the disk-full drill mounts a tmpfs: run the tests as root or with passwordless sudo"
+        )
+    subprocess.run([*prefix, "mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run([*prefix, "umount", "-l", str(mount)], check=False)
+
+
+def fill(directory: Path) -> Path:
+    """Take every free byte of ``directory``'s file system; returns the filler file."""
+    filler = directory / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while os.write(fd, b"\0" * size):
+                    pass
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+    return filler

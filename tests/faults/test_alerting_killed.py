@@ -1,0 +1,135 @@
+"""Drill: the alerts service and Alertmanager killed in turn while Phòng Kinh tế is below
+target. What the unit receives is exactly what README › Guarantees promises:
+
+- alerts SIGKILLed (restarted by ``tthc up``): nothing is announced twice;
+- Alertmanager SIGKILLed: its notification log since the last save is lost, so the unit is
+  told once more (Alertmanager saves it every ``--data.maintenance-interval``, and on SIGTERM);
+- Alertmanager stopped (SIGTERM) and restarted on its data: nothing is announced twice;
+- the resolution is announced once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psutil
+import pytest
+import redis
+import yaml
+
+from tthc_alerts.am_config import Delivery, write
+from tthc_contract.periods import period_of
+from tthc_contract.plan import parse_plan
+from tthc_contract.streams import ALERTS, BODY_FIELD
+
+from ..alerts.test_e2e import simulate, until
+from ..cli.test_up import child_named
+from ..conftest import PLAN_PATH
+from ..servers import (
+    AlertmanagerServer,
+    RedisServer,
+    WebhookSink,
+    stop_process,
+    tthc_command,
+    tthc_env,
+    wait_http,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.real_clock]
+
+
+def online_notices(sink: WebhookSink, status: str) -> list[dict[str, Any]]:
+    return [
+        n
+        for n in sink.received
+        if any(a["labels"]["indicator"] == "online_rate" and a["status"] == status for a in n["alerts"])
+    ]
+
+
+def settle(seconds: float = 6.0) -> None:
+    """Longer than group_wait + group_interval + a repost: anything owed would have come."""
+    time.sleep(seconds)
+
+
+def test_alerts_and_alertmanager_killed_in_turn(
+    tmp_path: Path, redis_server: RedisServer, redis_url: str, sink: WebhookSink
+) -> None:
+    data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
+    data["alerts"] = {**data["alerts"], "pending": "1s"}
+    data["routes"] = [{"name": "Phòng Kinh tế", "units": ["kt"], "webhook": sink.url}]
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = write(
+        parse_plan(data, str(plan_file)),
+        Delivery(group_wait=timedelta(seconds=1), group_interval=timedelta(seconds=1)),
+        tmp_path / "am",
+    )
+    alertmanager = AlertmanagerServer(tmp_path / "am-data")
+    alertmanager.start(config)
+    env = tthc_env(
+        tmp_path,
+        redis_url,
+        TTHC_PLAN=str(plan_file),
+        TTHC_ALERTMANAGER_URL=alertmanager.url,
+        TTHC_METRICS_SNAPSHOT_MIN_GAP_MS="200",
+        TTHC_ALERTS_TICK_S="0.5",
+        TTHC_ALERTS_REPOST_S="1",
+        TTHC_INGEST_WORKERS="1",
+        TTHC_METRICS_FLUSH_MS="100",
+    )
+    up = subprocess.Popen([*tthc_command(), "up"], env=env)
+    ingest = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
+    alerts = f"http://127.0.0.1:{env['TTHC_ALERTS_PORT']}"
+    key = f"kt/online_rate/{period_of(datetime.now(UTC), 'month').code}"
+    try:
+        for url in (ingest, f"http://127.0.0.1:{env['TTHC_METRICS_PORT']}", alerts):
+            wait_http(url + "/health", timeout=60, process=up)
+        simulate(env, ingest, "low", online=0.8, cases=12)
+        until(lambda: online_notices(sink, "firing"))
+        settle()
+        # The month's and the year's alerts fire a moment apart: a notice per change of the group.
+        told = len(online_notices(sink, "firing"))
+        assert told in (1, 2)
+
+        first = child_named(psutil.Process(up.pid), "alerts")
+        os.kill(first.pid, signal.SIGKILL)
+        child_named(psutil.Process(up.pid), "alerts", not_pid=first.pid)
+        wait_http(alerts + "/health", timeout=60, process=up)
+        settle()
+        assert len(online_notices(sink, "firing")) == told, "a restart of alerts announces nothing twice"
+
+        assert alertmanager.process is not None
+        alertmanager.process.send_signal(signal.SIGKILL)
+        alertmanager.process.wait()
+        alertmanager.start(config)
+        until(lambda: len(online_notices(sink, "firing")) == told + 1, timeout=30)
+        settle()
+        assert len(online_notices(sink, "firing")) == told + 1, (
+            "a SIGKILL of Alertmanager repeats once (documented)"
+        )
+
+        alertmanager.stop()  # SIGTERM: it saves its notification log
+        until(lambda: httpx.get(alerts + "/health").status_code == 503, timeout=20)
+        assert httpx.get(alerts + "/health").json()["alertmanager"].startswith("unreachable")
+        alertmanager.start(config)
+        wait_http(alerts + "/health", timeout=30)
+        settle()
+        assert len(online_notices(sink, "firing")) == told + 1, "nor does Alertmanager stopped and restarted"
+
+        simulate(env, ingest, "high", online=1.0, cases=30)
+        until(lambda: online_notices(sink, "resolved"))
+        settle()
+        assert len(online_notices(sink, "resolved")) == 1
+        changes = [orjson.loads(f[BODY_FIELD]) for _, f in redis.Redis.from_url(redis_url).xrange(ALERTS)]
+        assert [c["status"] for c in changes if c["id"] == key] == ["firing", "resolved"]
+    finally:
+        assert stop_process(up, timeout=40) == 0
+        alertmanager.stop()
