@@ -3,16 +3,25 @@
 A child that dies is restarted with exponential backoff (reset once it has run for a
 while); Ctrl-C or SIGTERM stops every child with SIGTERM, then SIGKILL after a grace
 period. Redis must answer before anything starts.
+
+Children die with the supervisor, however it ends: each asks Linux for SIGTERM when its
+parent dies (``PR_SET_PDEATHSIG``), so a ``kill -9`` of ``tthc up`` leaves nothing
+running. A new ``tthc up`` first waits for the ports of its services to be free (the
+children of a killed supervisor may still be storing their last batch).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
@@ -24,6 +33,9 @@ BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0
 GRACE_S = 15.0
+PORTS_WAIT_S = 60.0
+PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 log = get_logger("tthc.up")
 
@@ -56,8 +68,20 @@ def redis_problem(url: str) -> str | None:
     return None
 
 
+def _die_with(parent: int) -> Callable[[], None]:
+    """Runs in the child between fork and exec: SIGTERM when ``parent`` dies (kept across exec)."""
+
+    def arm() -> None:
+        if _LIBC is not None:
+            _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent:  # the supervisor died before prctl took effect
+                os._exit(1)
+
+    return arm
+
+
 def _start(child: Child) -> None:
-    child.process = subprocess.Popen(_command(child.name))
+    child.process = subprocess.Popen(_command(child.name), preexec_fn=_die_with(os.getpid()))  # noqa: PLW1509 - no threads here
     child.started_at = time.monotonic()
     child.restart_at = None
     log.info("child.started", child=child.name, pid=child.process.pid, restarts=child.restarts)
@@ -96,10 +120,48 @@ def _stop_all(children: list[Child]) -> None:
         log.info("child.stopped", child=child.name, exit_code=child.process.returncode)
 
 
+def service_ports(settings: Settings, names: list[str]) -> dict[str, tuple[str, int]]:
+    every = {
+        "ingest": (settings.ingest_host, settings.ingest_port),
+        "metrics": (settings.metrics_host, settings.metrics_port),
+        "alerts": (settings.alerts_host, settings.alerts_port),
+    }
+    return {name: every[name] for name in names}
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def wait_for_ports(ports: dict[str, tuple[str, int]], timeout_s: float = PORTS_WAIT_S) -> str | None:
+    """Wait until every port is free; the problem, if one stays taken."""
+    deadline = time.monotonic() + timeout_s
+    told: set[str] = set()
+    while True:
+        busy = {name: hp for name, hp in ports.items() if port_in_use(*hp)}
+        if not busy:
+            return None
+        if time.monotonic() > deadline:
+            taken = ", ".join(f"{name} {host}:{port}" for name, (host, port) in busy.items())
+            return (
+                f"ports still in use after {timeout_s:g} s: {taken} (another tthc up, or a process of yours?)"
+            )
+        for name in busy.keys() - told:
+            log.warning("up.port_busy", service=name, port=busy[name][1], action="waiting for it to be free")
+            told.add(name)
+        time.sleep(0.2)
+
+
 def up(names: list[str]) -> int:
     settings = Settings()
     configure_logging("up", settings.log_level, settings.log_format)
-    problem = redis_problem(settings.redis_url)
+    problem = redis_problem(settings.redis_url) or wait_for_ports(service_ports(settings, names))
     if problem:
         print(f"tthc up: {problem}", file=sys.stderr)
         return 1

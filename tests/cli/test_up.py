@@ -82,3 +82,47 @@ def test_ingest_workers_do_not_outlive_a_killed_supervisor(
             assert stop_process(again) == 0
     finally:
         stop_process(ingest)
+
+
+def answers(url: str) -> bool:
+    import httpx
+
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+@pytest.mark.faults
+def test_a_killed_supervisor_leaves_nothing_and_a_new_one_starts_cleanly(
+    tmp_path: Path, redis_server: RedisServer, redis_url: str
+) -> None:
+    env = tthc_env(tmp_path, redis_url)
+    urls = [
+        f"http://127.0.0.1:{env[f'TTHC_{n.upper()}_PORT']}/health" for n in ("ingest", "metrics", "alerts")
+    ]
+    first = subprocess.Popen([*tthc_command(), "up"], env=env)
+    try:
+        wait_http(urls[0], process=first)
+        wait_http(urls[1], timeout=60, process=first)
+        children = psutil.Process(first.pid).children(recursive=True)
+        assert {" ".join(c.cmdline()[-2:]) for c in children} >= {"run ingest", "run metrics", "run alerts"}
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        _gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"children outlived their supervisor: {[c.cmdline() for c in alive]}"
+    finally:
+        stop_process(first)
+    second = subprocess.Popen([*tthc_command(), "up"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_http(urls[0], process=second)
+        wait_http(urls[1], timeout=60, process=second)
+        deadline = time.monotonic() + 30
+        while not answers(urls[2]):  # alerts answers (503 without an Alertmanager: that is honest)
+            assert time.monotonic() < deadline, "alerts did not start"
+            time.sleep(0.2)
+    finally:
+        assert stop_process(second) == 0
+    log = second.stderr.read() if second.stderr else ""
+    assert "child.died" not in log, "no child of the new supervisor may crash on a port still held"

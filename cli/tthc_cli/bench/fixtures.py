@@ -32,21 +32,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def redis_server_argv(binary: str, port: int, directory: Path) -> list[str]:
-    """A private redis-server on localhost, durable as deployed (AOF, fsync every second)."""
+def redis_server_argv(binary: str, port: int, directory: Path, fsync: str = "always") -> list[str]:
+    """A private redis-server on localhost, durable as deployed locally: every write in the
+    append-only file, fsynced before the reply (``always``; ``everysec`` for comparison)."""
     return [
         *(binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)),
-        *("--save", "", "--appendonly", "yes", "--appendfsync", "everysec"),
+        *("--save", "", "--appendonly", "yes", "--appendfsync", fsync),
     ]
 
 
 @contextmanager
-def private_redis(workdir: Path) -> Iterator[str]:
+def private_redis(workdir: Path, fsync: str = "always") -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server is not installed: run 'make redis' first")
     port = free_port()
-    process = subprocess.Popen(redis_server_argv(binary, port, workdir), stdout=subprocess.DEVNULL)
+    workdir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(redis_server_argv(binary, port, workdir, fsync), stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     try:
         for _ in range(100):

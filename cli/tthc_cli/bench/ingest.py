@@ -1,9 +1,12 @@
-"""``tthc bench ingest``: POST /v1/events throughput against raw pipelined XADD, same run."""
+"""``tthc bench ingest``: POST /v1/events throughput against raw pipelined XADD, same run,
+with Redis fsyncing every write before it answers (``appendfsync always``, the local
+default) and, for comparison, once a second (``everysec``)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,6 +25,7 @@ BATCH_EVENTS = 100_000
 SINGLE_REQUESTS = 15_000
 TARGET_BATCH_EPS = 20_000
 TARGET_SINGLE_RPS = 1_500
+FSYNC_POLICIES = ("always", "everysec")
 
 
 def raw_xadd_rate(url: str, events: list[dict[str, Any]]) -> float:
@@ -41,15 +45,16 @@ def raw_xadd_rate(url: str, events: list[dict[str, Any]]) -> float:
     return len(entries) / elapsed
 
 
-def bench_ingest(plan: Plan, api_key: str, report: Report) -> None:
-    events = realistic_events(plan, BATCH_EVENTS)
+def measure(
+    tmp: Path, fsync: str, events: list[dict[str, Any]], api_key: str, report: Report
+) -> dict[str, float]:
+    """Raw XADD, batches and single events through ingest, on a Redis with ``fsync``."""
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
-    with workdir() as tmp, private_redis(tmp) as redis_url:
-        report.line("preparing", f"{len(events):,} realistic events; private redis-server with AOF everysec")
+    with private_redis(tmp / f"redis-{fsync}", fsync) as redis_url:
         raw = raw_xadd_rate(redis_url, events)
-        report.figure("raw pipelined XADD (Python, 500 per MULTI)", raw, "events/s", baseline=True)
+        report.figure(f"[{fsync}] raw pipelined XADD (Python, 500 per MULTI)", raw, "events/s", baseline=True)
         port = free_port()
-        env = bench_env(tmp, redis_url, TTHC_INGEST_PORT=str(port))
+        env = bench_env(tmp / fsync, redis_url, TTHC_INGEST_PORT=str(port))
         url = f"http://127.0.0.1:{port}"
         with service("ingest", env, url + "/health"):
             batches = [
@@ -61,7 +66,7 @@ def bench_ingest(plan: Plan, api_key: str, report: Report) -> None:
             report.check_statuses(result.statuses)
             batch_eps = result.requests * BATCH / result.seconds
             report.figure(
-                f"POST /v1/events, batches of {BATCH}",
+                f"[{fsync}] POST /v1/events, batches of {BATCH}",
                 batch_eps,
                 "events/s",
                 ratio=batch_eps / raw,
@@ -73,9 +78,23 @@ def bench_ingest(plan: Plan, api_key: str, report: Report) -> None:
             result = asyncio.run(run_load(url, singles, 16))
             report.check_statuses(result.statuses)
             report.figure(
-                "POST /v1/events, single events",
+                f"[{fsync}] POST /v1/events, single events",
                 result.per_second,
                 "requests/s",
                 ratio=result.per_second / raw,
                 target=TARGET_SINGLE_RPS,
             )
+    return {"raw": raw, "batch": batch_eps, "single": result.per_second}
+
+
+def bench_ingest(plan: Plan, api_key: str, report: Report) -> dict[str, dict[str, float]]:
+    events = realistic_events(plan, BATCH_EVENTS)
+    report.line("preparing", f"{len(events):,} realistic events; private redis-servers with AOF")
+    rates: dict[str, dict[str, float]] = {}
+    with workdir() as tmp:
+        for fsync in FSYNC_POLICIES:
+            rates[fsync] = measure(tmp, fsync, events, api_key, report)
+    for measure_name in ("batch", "single"):
+        ratio = rates["always"][measure_name] / rates["everysec"][measure_name]
+        report.line(f"fsync always / everysec, {measure_name}", f"{ratio:5.2f}")
+    return rates
