@@ -23,9 +23,15 @@ class Ev:
     time: datetime
     subject: str
     data: dict[str, Any]
+    accepted: int
+    """Position among the events accepted: on equal times, the one accepted last wins."""
 
     @property
-    def order(self) -> tuple[datetime, str, str]:
+    def order(self) -> tuple[datetime, int]:
+        return (self.time, self.accepted)
+
+    @property
+    def resolution_order(self) -> tuple[datetime, str, str]:
         return (self.time, self.source, self.id)
 
 
@@ -46,6 +52,7 @@ def first_of_each_identity(events: list[dict[str, Any]]) -> list[Ev]:
                 parse_rfc3339(e["time"]),
                 e["subject"],
                 dict(e.get("data") or {}),
+                len(out),
             )
         )
     return out
@@ -116,7 +123,7 @@ def _case(
         else parse_rfc3339(rec.data["due"])
     )
     resolutions = kinds["tthc.case.resolved"]
-    end = min(resolutions, key=lambda e: e.order) if resolutions else None
+    end = min(resolutions, key=lambda e: e.resolution_order) if resolutions else None
     late = end.time > due if end else at > due
     needs_result = bool(end and end.data["outcome"] == "approved" and rec.data.get("result_document", True))
     electronic = any(e.data["electronic"] for e in kinds["tthc.case.result_issued"])

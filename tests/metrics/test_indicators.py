@@ -136,6 +136,31 @@ async def test_a_correction_changes_the_channel_latest_received_wins(
     check(store, plan, events, {"cases": 1, "online": 1})
 
 
+async def test_equal_times_the_one_accepted_last_wins_in_any_write_order(
+    writer: Writer, store: Store, plan: Plan
+) -> None:
+    """A source re-sends a corrected record with an unchanged time: it corrects the case,
+    whatever the order in which the entries are written (a reclaim may store a later entry
+    first) and however often (a batch written again after a crash)."""
+    first = received("T1", t("2026-03-05 08:00"), channel="in_person", due=t("2026-03-20 17:00"))
+    again = {
+        **received("T1", t("2026-03-05 08:00"), channel="online_full", due=t("2026-03-20 17:00")),
+        "id": "a",
+    }
+    moved = {**rescheduled("T1", t("2026-03-06 08:00"), t("2026-03-09 17:00")), "id": "z"}
+    kept = {**rescheduled("T1", t("2026-03-06 08:00"), t("2026-03-25 17:00")), "id": "b"}
+    accepted = entries([first, again, moved, kept])  # in this order: ids a/b sort before z/e...
+    await writer.write(list(reversed(accepted)))
+    await writer.write(accepted)  # written again: changes nothing
+    check(
+        store,
+        plan,
+        [first, again, moved, kept],
+        {"cases": 1, "online": 1, "on_time": 1},
+        at=datetime(2026, 3, 22, tzinfo=LOCAL_TZ),
+    )
+
+
 async def test_correction_can_move_a_case_to_another_unit_and_period(
     writer: Writer, store: Store, plan: Plan
 ) -> None:
@@ -363,7 +388,9 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
                 ]
             )
         )
-        at = (BASE + timedelta(hours=draw(st.integers(0, 24 * 14)))).isoformat()
+        # Often one of a few instants, so that corrections with equal times are common.
+        hours = draw(st.one_of(st.integers(0, 24 * 14), st.sampled_from([24, 48, 49])))
+        at = (BASE + timedelta(hours=hours)).isoformat()
         if kind == "duplicate" and events:  # same identity, maybe other content: changes nothing
             original = draw(st.sampled_from(events))
             events.append({**original, "time": min(at, original["time"])})
