@@ -87,6 +87,52 @@ class Source(_Strict):
 TargetMap = dict[str, Fraction01 | None]
 
 
+class RatingBand(_Strict):
+    min_share: Fraction01
+    rating: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+DEFAULT_RATINGS = [
+    RatingBand(min_share=1.0, rating="Hoàn thành xuất sắc nhiệm vụ"),
+    RatingBand(min_share=0.75, rating="Hoàn thành tốt nhiệm vụ"),
+    RatingBand(min_share=0.5, rating="Hoàn thành nhiệm vụ"),
+    RatingBand(min_share=0.0, rating="Không hoàn thành nhiệm vụ"),
+]
+NOT_RATED = "Chưa đủ dữ liệu để đánh giá"
+"""The rating of a unit with nothing judged (SPEC section 8)."""
+
+
+class Reports(_Strict):
+    period_end_day: Annotated[int, Field(ge=1, le=28)] = 14
+    """The statutory reporting period (kỳ báo cáo) ends on this day of the month."""
+    ratings: list[RatingBand] = DEFAULT_RATINGS
+    email: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
+    """Who receives the monthly report when a period closes."""
+
+    @field_validator("ratings")
+    @classmethod
+    def _descending(cls, bands: list[RatingBand]) -> list[RatingBand]:
+        if not bands:
+            raise ValueError("at least one band is needed")
+        shares = [b.min_share for b in bands]
+        if shares != sorted(shares, reverse=True) or len(set(shares)) != len(shares):
+            raise ValueError(f"bands must be in strictly descending order of min_share (they are {shares})")
+        if shares[-1] != 0.0:
+            raise ValueError("the last band must have min_share 0.0, so that every unit judged gets a rating")
+        return bands
+
+    def rating(self, share: float) -> str:
+        """The first band whose ``min_share`` the share reaches."""
+        return next(b.rating for b in self.ratings if share >= b.min_share)
+
+
+class Dvcqg(_Strict):
+    units: dict[Annotated[str, Field(min_length=1, max_length=300)], str] = {}
+    """``DonViXuLy`` value of the portal's records → unit code of the plan."""
+    full_online_procedures: list[Annotated[str, Field(min_length=1, max_length=128)]] = []
+    """``MaTTHC`` of the procedures offered fully online (toàn trình)."""
+
+
 class PlanSpec(_Strict):
     org: UnitSpec
     targets: TargetMap = {}
@@ -94,6 +140,8 @@ class PlanSpec(_Strict):
     alerts: AlertRules = AlertRules()
     routes: list[Route] = [Route()]
     sources: list[Source] = []
+    reports: Reports = Reports()
+    dvcqg: Dvcqg = Dvcqg()
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -178,6 +226,11 @@ class Plan:
                 result[ind.code] = ind.default_target
         return result
 
+    def unit_of_dvcqg(self, value: str) -> str | None:
+        """The unit a record's ``DonViXuLy`` names: a unit code, or a key of ``dvcqg.units``."""
+        value = value.strip()
+        return value if value in self.parent else self.spec.dvcqg.units.get(value)
+
     def source_units(self, source: Source) -> frozenset[str] | None:
         """The units ``source`` may send for, ``None`` meaning all of them (subtrees included)."""
         if ALL in source.units:
@@ -212,6 +265,8 @@ def _cross_check(spec: PlanSpec) -> list[str]:
     for i, route in enumerate(spec.routes):
         for code in route.units:
             unit_ref(f"routes[{i}].units", code, allow_all=True)
+    for value, code in spec.dvcqg.units.items():
+        unit_ref(f"dvcqg.units[{value!r}]", code, allow_all=False)
     ids = [s.id for s in spec.sources]
     for i, source in enumerate(spec.sources):
         if ids.count(source.id) > 1:

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     alerts_host: str = "127.0.0.1"
     alerts_port: int = 8083
 
+    dvcqg_upstream: str | None = None
+    """The portal's sync URL: set, /v1/dvcqg relays every request there first (SPEC section 9)."""
+    dvcqg_timeout: float = Field(30.0, gt=0, le=600)
+    """Seconds the portal has to answer a relayed request; then the bridge answers 503."""
+
     api_keys: SecretStr = SecretStr("")
     """``source=key,source2=key2``: extra keys that may send for every unit."""
 

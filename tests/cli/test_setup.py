@@ -52,7 +52,12 @@ def test_installers_use_the_system_certificate_store(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "PIP_CERT", "UV_SYSTEM_CERTS")}
     env.update(PYTHON=str(python), RECORD=str(record))
     result = subprocess.run(
-        ["bash", "deploy/local/ensure-python.sh"], cwd=copy, env=env, capture_output=True, text=True, check=False
+        ["bash", "deploy/local/ensure-python.sh"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     uv_env = dict(line.split("=", 1) for line in (record / "uv-env").read_text().splitlines() if "=" in line)

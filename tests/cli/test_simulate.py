@@ -100,3 +100,36 @@ def test_backfill_is_reproducible_with_a_seed(
     strip = lambda e: {k: v for k, v in e.items() if k != "time"}  # noqa: E731 - "now" moves between runs
     assert [e["id"] for e in events[:half]] == [e["id"] for e in events[half:]]
     assert [strip(e)["type"] for e in events[:half]] == [strip(e)["type"] for e in events[half:]]
+
+
+def test_portal_format_sends_each_dossier_at_every_change(
+    tmp_path: Path, redis_server: RedisServer, redis_url: str
+) -> None:
+    """--format dvcqg: DongBoHoSoMC requests to /v1/dvcqg, a record re-sent at each change;
+    ratings, feedback and syncs stay CloudEvents. The cases' lifecycles arrive whole."""
+    env = tthc_env(tmp_path, redis_url, TTHC_INGEST_WORKERS="1")
+    with running_ingest(env) as url:
+        args = ["simulate", "--url", url, "--days", "3", "--cases-per-day", "20", "--rate", "0"]
+        result = subprocess.run(
+            [*tthc_command(), *args, "--format", "dvcqg", "--no-progress", "--seed", "5", "--batch", "25"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "portal records sent" in result.stdout
+    events = stream_events(redis_url)
+    bridged = [e for e in events if str(e["id"]).startswith("dvcqg:")]
+    received = {e["subject"] for e in bridged if e["type"] == "tthc.case.received"}
+    assert len(received) == 60, "every dossier received through the bridge"
+    assert {e["type"] for e in events if not str(e["id"]).startswith("dvcqg:")} <= {
+        "tthc.case.rated",
+        "tthc.case.synced",
+        "tthc.feedback.received",
+        "tthc.feedback.resolved",
+    }
+    assert any(e["type"] == "tthc.case.resolved" for e in bridged)
+    stats = redis.Redis.from_url(redis_url).hgetall("tthc:ingest:stats")
+    assert int(stats[b"dvcqg_records"]) > len(received), "records re-sent at every change"

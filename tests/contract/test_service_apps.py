@@ -18,6 +18,7 @@ from tthc_alerts.api import create_api as alerts_api
 from tthc_alerts.delivery import Deliverer
 from tthc_alerts.engine import AlertEngine
 from tthc_alerts.state_store import AlertStore
+from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 from tthc_ingest.app import create_app as ingest_app
@@ -25,7 +26,6 @@ from tthc_ingest.keys import KeyRing
 from tthc_ingest.publisher import EventPublisher
 from tthc_metrics.api import ApiState
 from tthc_metrics.api import create_api as metrics_api
-from tthc_metrics.dead_letters import DeadLetterBox
 from tthc_metrics.results import RecentResults
 from tthc_metrics.snapshots import SnapshotPublisher
 from tthc_metrics.store import Store

@@ -7,12 +7,12 @@ import orjson
 import pytest
 import redis.asyncio as aredis
 
+from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.events import canonical_json
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.validation import ValidationContext
 from tthc_metrics.crash_witness import CrashWitness
-from tthc_metrics.dead_letters import DeadLetterBox
 from tthc_metrics.seen import EventClaims
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer

@@ -206,7 +206,9 @@ async def test_recent_results_are_served_until_new_events_arrive(
         ({"period": "1999-12"}, "bad_period"),
     ],
 )
-async def test_periods_out_of_any_event_are_a_400(api: httpx.AsyncClient, params: dict[str, str], error: str) -> None:
+async def test_periods_out_of_any_event_are_a_400(
+    api: httpx.AsyncClient, params: dict[str, str], error: str
+) -> None:
     response = await api.get("/v1/indicators", params=params)
     assert response.status_code == 400 and response.json()["error"] == error
     assert "between 2000 and 2099" in response.json()["detail"]
@@ -218,7 +220,9 @@ async def test_huge_horizons_are_a_400(api: httpx.AsyncClient, within: str) -> N
     assert response.status_code == 400 and response.json()["error"] == "bad_duration"
 
 
-async def test_status_without_redis_is_a_503_with_the_reason(store: Store, plan: Plan, writer: Writer) -> None:
+async def test_status_without_redis_is_a_503_with_the_reason(
+    store: Store, plan: Plan, writer: Writer
+) -> None:
     from tthc_contract.redis_client import connect
 
     gone = connect(f"redis://127.0.0.1:{free_port()}/0", retries=0, timeout_s=1)
@@ -236,7 +240,9 @@ async def test_health_says_which_dependency_fails(
     app = create_api(api_state)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as client:
         assert (await client.get("/health")).status_code == 200
-        writer.stats.failing["clickhouse"] = "Code: 243. Cannot reserve 1.00 MiB, not enough space (NOT_ENOUGH_SPACE)"
+        writer.stats.failing["clickhouse"] = (
+            "Code: 243. Cannot reserve 1.00 MiB, not enough space (NOT_ENOUGH_SPACE)"
+        )
         failing = await client.get("/health")
         assert failing.status_code == 503
         assert failing.json() == {

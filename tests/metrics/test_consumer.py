@@ -263,7 +263,10 @@ async def test_received_events_of_direct_producers_enter_the_unit_index(
     from .conftest import entries
     from .events import feedback
 
-    direct = [received("D1", t("2026-03-05 08:00"), unit="vpdkdd"), feedback("PD1", t("2026-03-05 09:00"), "kt", t("2026-03-09 09:00"))]
+    direct = [
+        received("D1", t("2026-03-05 08:00"), unit="vpdkdd"),
+        feedback("PD1", t("2026-03-05 09:00"), "kt", t("2026-03-09 09:00")),
+    ]
     await writer.write(entries(direct, signed=False))
     assert (await redis.hget(CASE_UNITS, "D1")).endswith(b" vpdkdd")
     assert (await redis.hget(FEEDBACK_UNITS, "PD1")).endswith(b" kt")

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import redis
 
+from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import EVENTS
 
+from ..simulate.generator import Generator
+from ..simulate.portal_records import split, sync_request
+from ..simulate.profile import build_profiles
 from .fixtures import bench_env, free_port, private_redis, realistic_events, service, workdir
 from .httpload import build_request, run_load
 from .report import Report
@@ -26,6 +31,7 @@ SINGLE_REQUESTS = 15_000
 TARGET_BATCH_EPS = 20_000
 TARGET_SINGLE_RPS = 1_500
 FSYNC_POLICIES = ("always", "everysec")
+BRIDGE_RECORDS = 20_000
 
 
 def raw_xadd_rate(url: str, events: list[dict[str, Any]]) -> float:
@@ -45,10 +51,46 @@ def raw_xadd_rate(url: str, events: list[dict[str, Any]]) -> float:
     return len(entries) / elapsed
 
 
+def portal_records(plan: Plan, count: int) -> list[dict[str, Any]]:
+    """``count`` record snapshots of realistic dossiers, as a one-stop-shop system sends them."""
+    units = [u for u, _ in plan.walk() if not plan.children[u]]
+    generator = Generator(build_profiles(units, []), 3, "igate", "bench-dvcqg")
+    now = datetime.now(LOCAL_TZ)
+    records: list[dict[str, Any]] = []
+    while len(records) < count:
+        received = now - timedelta(days=30) + timedelta(minutes=len(records))
+        case = [t for t in generator.case(generator.next_unit(), received, timedelta(days=1)) if t.at <= now]
+        records += [record for _, record in split(case)[0]]
+    return records[:count]
+
+
+def bridge_rates(
+    url: str, records: list[dict[str, Any]], headers: dict[str, str], baseline: float, report: Report
+) -> None:
+    """Records per second through POST /v1/dvcqg (translate-only), batches of 25 and 500."""
+    for size in (25, 500):
+        requests = [
+            build_request(url, "/v1/dvcqg", orjson.dumps(sync_request(records[i : i + size], False)), headers)
+            for i in range(0, len(records), size)
+        ]
+        result = asyncio.run(run_load(url, requests, 4))
+        if set(result.statuses) != {200}:
+            raise SystemExit(f"benchmark requests failed: {result.statuses}")
+        rate = result.requests * size / result.seconds
+        report.figure(f"POST /v1/dvcqg, batches of {size} records", rate, "records/s", ratio=rate / baseline)
+
+
 def measure(
-    tmp: Path, fsync: str, events: list[dict[str, Any]], api_key: str, report: Report
+    tmp: Path,
+    fsync: str,
+    events: list[dict[str, Any]],
+    api_key: str,
+    report: Report,
+    *,
+    records: list[dict[str, Any]] | None = None,
 ) -> dict[str, float]:
-    """Raw XADD, batches and single events through ingest, on a Redis with ``fsync``."""
+    """Raw XADD, batches and single events through ingest, on a Redis with ``fsync``; with
+    ``records``, the bridge too (its ratio is to the batches of events of the same run)."""
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
     with private_redis(tmp / f"redis-{fsync}", fsync) as redis_url:
         raw = raw_xadd_rate(redis_url, events)
@@ -84,16 +126,22 @@ def measure(
                 ratio=result.per_second / raw,
                 target=TARGET_SINGLE_RPS,
             )
+            if fsync == FSYNC_POLICIES[0] and records:
+                bridge_rates(url, records, headers, batch_eps, report)
     return {"raw": raw, "batch": batch_eps, "single": result.per_second}
 
 
 def bench_ingest(plan: Plan, api_key: str, report: Report) -> dict[str, dict[str, float]]:
     events = realistic_events(plan, BATCH_EVENTS)
-    report.line("preparing", f"{len(events):,} realistic events; private redis-servers with AOF")
+    records = portal_records(plan, BRIDGE_RECORDS)
+    report.line(
+        "preparing",
+        f"{len(events):,} events, {len(records):,} portal records; private redis-servers with AOF",
+    )
     rates: dict[str, dict[str, float]] = {}
     with workdir() as tmp:
         for fsync in FSYNC_POLICIES:
-            rates[fsync] = measure(tmp, fsync, events, api_key, report)
+            rates[fsync] = measure(tmp, fsync, events, api_key, report, records=records)
     for measure_name in ("batch", "single"):
         ratio = rates["always"][measure_name] / rates["everysec"][measure_name]
         report.line(f"fsync always / everysec, {measure_name}", f"{ratio:5.2f}")

@@ -19,6 +19,7 @@ from tthc_contract.settings import Settings
 from .generator import Generator, Timed
 from .profile import KNOBS, build_profiles
 from .sender import IngestRefused, Sender
+from .shipping import Shipper
 
 EVENTS_PER_CASE = 6.5
 
@@ -49,7 +50,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="UNIT.KNOB=VALUE",
         help="e.g. kt.online_rate=0.8 (knobs: " + ", ".join(KNOBS) + ")",
     )
-    p.add_argument("--batch", type=int, default=100, help="events per request")
+    p.add_argument("--batch", type=int, default=100, help="events (or portal records) per request")
+    p.add_argument(
+        "--format",
+        choices=["events", "dvcqg"],
+        default="events",
+        help="CloudEvents to /v1/events, or the portal's sync requests (DongBoHoSoMC) to /v1/dvcqg, "
+        "each dossier re-sent at every change",
+    )
     p.add_argument("--run-id", help="prefix of event ids (default: from seed, and start time in live mode)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=run)
@@ -67,30 +75,32 @@ def run(args: argparse.Namespace) -> int:
     run_id = args.run_id or (f"sim{args.seed}" + (f"-{int(time.time())}" if live else ""))
     generator = Generator(profiles, args.seed, args.source, run_id)
     sender = Sender(args.url, args.api_key, args.rate)
+    shipper = Shipper(sender, args.format, args.batch)
     try:
-        asyncio.run(_simulate(args, generator, sender, live))
+        asyncio.run(_simulate(args, generator, shipper, live))
     except IngestRefused as exc:
         print(f"tthc simulate: {exc}")
         return 1
     except KeyboardInterrupt:
         pass
-    print(f"tthc simulate: {sender.sent} events sent")
+    records = f" and {sender.records} portal records" if args.format == "dvcqg" else ""
+    print(f"tthc simulate: {sender.sent} events{records} sent")
     return 0
 
 
-async def _simulate(args: argparse.Namespace, generator: Generator, sender: Sender, live: bool) -> None:
+async def _simulate(args: argparse.Namespace, generator: Generator, shipper: Shipper, live: bool) -> None:
     try:
-        later = await _backfill(args, generator, sender) if args.days > 0 else []
+        later = await _backfill(args, generator, shipper) if args.days > 0 else []
         if live:
             # An endless live run continues the history's cases (their syncs, resolutions,
             # ratings); a bounded one (--cases, --duration) ends with its own cases.
             endless = not args.cases and not args.duration
-            await _live(args, generator, sender, later if endless else [])
+            await _live(args, generator, shipper, later if endless else [])
     finally:
-        await sender.close()
+        await shipper.sender.close()
 
 
-async def _backfill(args: argparse.Namespace, generator: Generator, sender: Sender) -> list[Timed]:
+async def _backfill(args: argparse.Namespace, generator: Generator, shipper: Shipper) -> list[Timed]:
     """Send the history; return the events of its cases still to come (in-progress cases),
     which live mode sends when their time comes."""
     now = datetime.now(LOCAL_TZ)
@@ -101,26 +111,26 @@ async def _backfill(args: argparse.Namespace, generator: Generator, sender: Send
     later: list[Timed] = []
     for _ in range(count):
         received = start + (now - start) * rnd.random()
-        for timed in generator.case(generator.next_unit(), received, timedelta(days=1)):
+        for timed in shipper.outgoing(generator.case(generator.next_unit(), received, timedelta(days=1))):
             (events if timed.at <= now else later).append(timed)
     events.sort()
-    with tqdm(total=len(events), unit="ev", desc="backfill", disable=args.no_progress) as bar:
+    with tqdm(total=len(events), unit="item", desc="backfill", disable=args.no_progress) as bar:
         for i in range(0, len(events), args.batch):
-            chunk = [t.event for t in events[i : i + args.batch]]
-            await sender.send(chunk)
-            bar.update(len(chunk))
+            bar.update(await shipper.ship(events[i : i + args.batch]))
     heapq.heapify(later)
     return later
 
 
-def _pop_due(pending: list[Timed], now: datetime) -> list[dict[str, object]]:
+def _pop_due(pending: list[Timed], now: datetime) -> list[Timed]:
     due = []
     while pending and pending[0].at <= now:
-        due.append(heapq.heappop(pending).event)
+        due.append(heapq.heappop(pending))
     return due
 
 
-async def _live(args: argparse.Namespace, generator: Generator, sender: Sender, pending: list[Timed]) -> None:
+async def _live(
+    args: argparse.Namespace, generator: Generator, shipper: Shipper, pending: list[Timed]
+) -> None:
     day = timedelta(seconds=args.day_seconds)
     case_interval = EVENTS_PER_CASE / args.rate if args.rate > 0 else 0.01
     started = 0
@@ -133,14 +143,15 @@ async def _live(args: argparse.Namespace, generator: Generator, sender: Sender, 
                 not args.duration or clock - began < args.duration
             )
             if more_cases and clock >= next_case:
-                for timed in generator.case(generator.next_unit(), datetime.now(LOCAL_TZ), day):
+                for timed in shipper.outgoing(
+                    generator.case(generator.next_unit(), datetime.now(LOCAL_TZ), day)
+                ):
                     heapq.heappush(pending, timed)
                 started += 1
                 next_case = clock + case_interval
             due = _pop_due(pending, datetime.now(LOCAL_TZ))
             for i in range(0, len(due), args.batch):
-                await sender.send(due[i : i + args.batch])
-                bar.update(len(due[i : i + args.batch]))
+                bar.update(await shipper.ship(due[i : i + args.batch]))
             if not more_cases and not pending:
                 return
             await asyncio.sleep(0.05 if not due else 0)

@@ -33,6 +33,7 @@ class Sender:
         self._next_slot = time.monotonic()
         self._attempts = attempts
         self.sent = 0
+        self.records = 0
 
     async def _pace(self, count: int) -> None:
         # A token bucket of one: each event reserves its slot on the clock.
@@ -44,18 +45,26 @@ class Sender:
             await asyncio.sleep(wait)
 
     async def send(self, events: list[dict[str, Any]]) -> None:
-        if not events:
-            return
-        await self._pace(len(events))
+        if events:
+            await self._pace(len(events))
+            await self._post("/v1/events", events, 202)
+            self.sent += len(events)
+
+    async def send_records(self, request: dict[str, Any], events: int) -> None:
+        """A portal sync request (``DongBoHoSoMC``) to ``/v1/dvcqg``, paced as its ``events``."""
+        await self._pace(events)
+        await self._post("/v1/dvcqg", request, 200)
+        self.records += len(request["data"])
+
+    async def _post(self, path: str, body: Any, ok: int) -> None:
         delay = 0.5
         for attempt in range(1, self._attempts + 1):
             try:
-                response = await self._client.post("/v1/events", json=events)
+                response = await self._client.post(path, json=body)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
-                if response.status_code == 202:
-                    self.sent += len(events)
+                if response.status_code == ok:
                     return
                 if response.status_code not in RETRYABLE:
                     raise IngestRefused(f"ingest answered {response.status_code}: {response.text[:2000]}")

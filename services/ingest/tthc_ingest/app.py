@@ -26,6 +26,9 @@ from tthc_contract.signing import EntrySigner, load_signing_key
 
 from .binary_mode import from_binary, is_binary
 from .body import read_body
+from .dvcqg import endpoint as dvcqg_endpoint
+from .dvcqg.endpoint import DvcqgBridge
+from .dvcqg.relay import PortalRelay
 from .intake import MAX_BYTES, decode_body
 from .keys import KeyRing
 from .observability import count_refusal
@@ -36,12 +39,20 @@ from .submission import Submission
 log = get_logger("tthc.ingest")
 
 
-def create_app(plan: Plan, keys: KeyRing, signer: EntrySigner, publisher: EventPublisher) -> FastAPI:
+def create_app(
+    plan: Plan,
+    keys: KeyRing,
+    signer: EntrySigner,
+    publisher: EventPublisher,
+    relay: PortalRelay | None = None,
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.info("ingest.started", units=len(plan.unit_codes))
+        log.info("ingest.started", units=len(plan.unit_codes), dvcqg_relay=relay.url if relay else None)
         yield
         await publisher.close()
+        if relay is not None:
+            await relay.close()
 
     app = service_app(
         "ingest",
@@ -81,7 +92,8 @@ def create_app(plan: Plan, keys: KeyRing, signer: EntrySigner, publisher: EventP
             return JSONResponse({"status": "ok", "redis": "ok"})
         return JSONResponse({"status": "unavailable", "redis": "unreachable"}, status_code=503)
 
-    install_openapi(app)
+    portal_schemas = dvcqg_endpoint.install(app, DvcqgBridge(plan, keys, submission, publisher, relay))
+    install_openapi(app, portal_schemas)
     return app
 
 
@@ -105,7 +117,8 @@ def app_from_environment() -> FastAPI:
     key = settings.stream_key.get_secret_value() if settings.stream_key else None
     signer = EntrySigner(load_signing_key(key, settings.stream_key_file))
     redis = connect(settings.redis_url)
-    return create_app(plan, KeyRing(plan, settings.extra_keys()), signer, EventPublisher(redis))
+    relay = PortalRelay(settings.dvcqg_upstream, settings.dvcqg_timeout) if settings.dvcqg_upstream else None
+    return create_app(plan, KeyRing(plan, settings.extra_keys()), signer, EventPublisher(redis), relay)
 
 
 def run(settings: Settings) -> None:

@@ -126,6 +126,15 @@ class EventPublisher:
             raise RedisUnavailable(str(exc)) from exc
         return [OutOfScope(int(i), p.decode(), c.decode(), u.decode()) for i, p, c, u in refused]
 
+    @property
+    def redis(self) -> aredis.Redis:
+        return self._redis
+
+    async def count(self, field: str, amount: int) -> None:
+        """Add to a count of the answers hash (``/v1/status`` and the samples read it); never fails."""
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self._redis.hincrby(INGEST_STATS, field, amount)
+
     async def count_refusal(self, status: int) -> None:
         """Count a refused request for the operations dashboard; never fails the request."""
         with contextlib.suppress(*REDIS_ERRORS):

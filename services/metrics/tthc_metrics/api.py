@@ -12,6 +12,7 @@ from fastapi import FastAPI, Query
 from redis.exceptions import ResponseError
 from starlette.responses import Response
 
+from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.durations import parse_duration
 from tthc_contract.http import ApiError, JSONResponse
 from tthc_contract.openapi import errors, install_openapi
@@ -19,10 +20,9 @@ from tthc_contract.periods import Period, PeriodError, parse_period, period_of
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.service_app import service_app
-from tthc_contract.streams import EVENTS, METRICS_GROUP
+from tthc_contract.streams import EVENTS, INGEST_STATS, METRICS_GROUP
 
 from . import reads
-from .dead_letters import DeadLetterBox
 from .health import health as service_health
 from .indicators import as_of_text, indicator_list
 from .results import RecentResults
@@ -134,6 +134,7 @@ def create_api(state: ApiState) -> FastAPI:
         try:
             dead_letters = await state.dead.total()
             stream = await _stream_status(state.redis)
+            bridge = await _bridge_counts(state.redis)
         except REDIS_ERRORS as exc:
             raise ApiError(503, "redis_unavailable", f"Redis does not answer ({exc}); retry later") from None
         return JSONResponse(
@@ -142,6 +143,7 @@ def create_api(state: ApiState) -> FastAPI:
                 "fact_parts": await _read(reads.fact_parts, state.store),
                 "dead_letters": dead_letters,
                 "stream": stream,
+                "dvcqg": bridge,
                 "this_process": {
                     "batches": state.writer.batches,
                     "stored": state.writer.stored,
@@ -170,6 +172,13 @@ def create_api(state: ApiState) -> FastAPI:
 
     install_openapi(app)
     return app
+
+
+async def _bridge_counts(redis: aredis.Redis) -> dict[str, int]:
+    """What ingest's DVCQG bridge counted: records received, progress steps, records dead-lettered."""
+    names = {"records": b"dvcqg_records", "progress_steps": b"dvcqg_progress", "dead": b"dvcqg_dead"}
+    values = await redis.hmget(INGEST_STATS, list(names.values()))
+    return {name: int(v or 0) for name, v in zip(names, values, strict=True)}
 
 
 async def _stream_status(redis: aredis.Redis) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 
+from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.durations import parse_duration
 from tthc_contract.heap import settle_startup_heap
 from tthc_contract.http_server import install_stop_signals, serve
@@ -21,7 +22,6 @@ from .api import ApiState, create_api
 from .batcher import Batcher
 from .consumer import EventConsumer
 from .crash_witness import CrashWitness
-from .dead_letters import DeadLetterBox
 from .ops_sampler import run_sampler
 from .results import RecentResults
 from .seen import EventClaims

@@ -23,6 +23,7 @@ from typing import Any
 import redis.asyncio as aredis
 from faststream.redis.annotations import RedisBatchStreamMessage
 
+from tthc_contract.dead_letters import DeadLetter
 from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.stream_consumers import RawStreamReader, as_fields, raw_entries
@@ -30,7 +31,6 @@ from tthc_contract.stream_consumers import ensure_group as ensure_stream_group
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from .batcher import Batcher
-from .entries import DeadLetter
 from .suspects import group_size, is_poison, poison_reason
 from .writer import Prepared, Writer, Written
 

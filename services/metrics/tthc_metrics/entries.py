@@ -13,19 +13,13 @@ from typing import Any
 
 import orjson
 
+from tthc_contract.dead_letters import DeadLetter
 from tthc_contract.events import canonical_json
 from tthc_contract.signing import EntrySigner, identity
 from tthc_contract.stream_consumers import Fields, as_fields
 from tthc_contract.streams import EVENT_FIELD, ID_FIELD, SIG_FIELD, SOURCE_FIELD
 from tthc_contract.unit_index import ScopeOp, scope_op
 from tthc_contract.validation import InvalidEvent, ValidationContext, parse_event_json
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    entry_id: bytes
-    fields: Fields
-    reason: str
 
 
 @dataclass(slots=True)

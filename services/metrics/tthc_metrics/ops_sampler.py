@@ -10,11 +10,11 @@ from typing import Any
 import redis.asyncio as aredis
 from redis.exceptions import ResponseError
 
+from tthc_contract.dead_letters import DEAD_TOTAL
 from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.streams import EVENTS, INGEST_STATS, METRICS_GROUP
 
-from .dead_letters import DEAD_TOTAL
 from .store import Store, StoreUnavailable
 
 log = get_logger("tthc.metrics.ops")

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aredis
 
+from tthc_contract.dead_letters import DeadLetter, DeadLetterBox
 from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.signing import EntrySigner
@@ -26,8 +27,7 @@ from tthc_contract.unit_index import index_direct
 from tthc_contract.validation import ValidationContext
 
 from .crash_witness import CrashWitness
-from .dead_letters import DeadLetterBox
-from .entries import DeadLetter, Decoded, decode
+from .entries import Decoded, decode
 from .seen import EventClaims
 from .store import Store, StoreUnavailable
 
