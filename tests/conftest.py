@@ -10,7 +10,7 @@ from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
 from tthc_metrics.store import Store
 
-from .servers import RedisServer, WebhookSink
+from .servers import Mailbox, RedisServer, WebhookSink
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN_PATH = REPO / "deploy" / "plans" / "dong-phu-2026.yaml"
@@ -71,3 +71,12 @@ def sink() -> Iterator[WebhookSink]:
     s = WebhookSink()
     yield s
     s.close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on localhost (aiosmtpd), keeping what it receives."""
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()

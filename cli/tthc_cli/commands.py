@@ -127,6 +127,15 @@ def _dashboards(sub: Sub) -> None:
     add_arguments(p)
 
 
+def _report(sub: Sub) -> None:
+    from .report_command import add_arguments
+
+    p = sub.add_parser(
+        "report", help="write the monthly report of a unit and period (docx, xlsx, html) into a folder"
+    )
+    add_arguments(p)
+
+
 REGISTRY: list[Callable[[Sub], None]] = [
     _run,
     _up,
@@ -138,4 +147,5 @@ REGISTRY: list[Callable[[Sub], None]] = [
     _alertmanager_config,
     _notifications,
     _dashboards,
+    _report,
 ]

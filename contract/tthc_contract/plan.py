@@ -108,6 +108,8 @@ class Reports(_Strict):
     ratings: list[RatingBand] = DEFAULT_RATINGS
     email: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
     """Who receives the monthly report when a period closes."""
+    place: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """Where reports are signed (the place-and-date line); default: from the root unit's name."""
 
     @field_validator("ratings")
     @classmethod

@@ -1,16 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import pytest
 import redis.asyncio as aredis
 import yaml
-from aiosmtpd.controller import Controller
 
 from tthc_alerts.am_config import Delivery, write
 from tthc_alerts.engine import AlertEngine
@@ -18,7 +13,7 @@ from tthc_alerts.state_store import AlertStore
 from tthc_contract.plan import Plan, parse_plan
 
 from ..conftest import PLAN_PATH
-from ..servers import AlertmanagerServer, free_port
+from ..servers import AlertmanagerServer
 
 
 def plan_with(**changes: Any) -> Plan:
@@ -35,27 +30,6 @@ async def new_engine(plan: Plan, redis: aredis.Redis) -> AlertEngine:
     engine = AlertEngine(plan, AlertStore(redis))
     await engine.start()
     return engine
-
-
-class Mailbox:
-    """A real SMTP server on localhost (aiosmtpd), keeping what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.controller.start()
-    yield box
-    box.controller.stop()
 
 
 def alertmanager_for(tmp: Path, plan: Plan, mailbox_port: int | None = None) -> AlertmanagerServer:

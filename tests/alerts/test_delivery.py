@@ -18,8 +18,8 @@ from tthc_alerts.delivery import Deliverer
 from tthc_alerts.engine import AlertEngine
 from tthc_contract.periods import period_of
 
-from ..servers import AlertmanagerServer, WebhookSink
-from .conftest import Mailbox, alertmanager_for, new_engine, plan_with
+from ..servers import AlertmanagerServer, Mailbox, WebhookSink
+from .conftest import alertmanager_for, new_engine, plan_with
 from .snapshots import snapshot
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.real_clock]

@@ -122,3 +122,42 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("reports", "fragment"),
+    [
+        ({"period_end_day": 0}, "reports.period_end_day"),
+        ({"period_end_day": 29}, "less than or equal to 28"),
+        (
+            {"ratings": [{"min_share": 0.5, "rating": "a"}, {"min_share": 0.9, "rating": "b"}]},
+            "descending order",
+        ),
+        (
+            {"ratings": [{"min_share": 1.0, "rating": "a"}, {"min_share": 0.5, "rating": "b"}]},
+            "the last band must have min_share 0.0",
+        ),
+        ({"email": ["not an address"]}, "reports.email"),
+    ],
+)
+def test_reports_keys_are_validated(reports: dict[str, object], fragment: str) -> None:
+    data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
+    data["reports"] = reports
+    with pytest.raises(PlanError) as caught:
+        parse_plan(data)
+    assert fragment in str(caught.value)
+
+
+def test_dvcqg_units_must_be_units_of_the_plan() -> None:
+    data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
+    data["dvcqg"] = {"units": {"000.00.31.H19": "hcc", "Sở X": "kx"}, "full_online_procedures": ["1.004227"]}
+    with pytest.raises(PlanError) as caught:
+        parse_plan(data)
+    assert "dvcqg.units['Sở X']: unknown unit 'kx'" in str(caught.value)
+    data["dvcqg"]["units"] = {"000.00.31.H19": "hcc"}
+    plan = parse_plan(data)
+    assert (
+        plan.unit_of_dvcqg("000.00.31.H19") == "hcc"
+        and plan.unit_of_dvcqg("kt") == "kt"
+        and plan.unit_of_dvcqg("x") is None
+    )

@@ -153,3 +153,64 @@ def _feedback(
     resolutions = [e.time for e in items if e.type == "tthc.feedback.resolved"]
     out["feedback"] += 1
     out["feedback_on_time"] += (min(resolutions) <= due) if resolutions else (at <= due)
+
+
+BIEU06_KEYS = (
+    "received_total",
+    "received_online",
+    "received_offline",
+    "carried_over",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_total",
+    "pending_on_time",
+    "pending_late",
+)
+
+
+def bieu06(
+    events: list[dict[str, Any]], plan: Plan, unit: str, start: datetime, end: datetime, now: datetime
+) -> dict[str, dict[str, int]]:
+    """Biểu 06 by field, following SPEC section 8 sentence by sentence."""
+    at = min(end, now)
+    units = set(plan.descendants(unit))
+    by_subject: dict[str, list[Ev]] = defaultdict(list)
+    for e in first_of_each_identity(events):
+        by_subject[e.subject].append(e)
+    rows: dict[str, dict[str, int]] = {}
+    for items in by_subject.values():
+        received = [e for e in items if e.type == "tthc.case.received"]
+        if not received:
+            continue
+        rec = max(received, key=lambda e: e.order)
+        resched = [e for e in items if e.type == "tthc.case.rescheduled"]
+        due = (
+            parse_rfc3339(max(resched, key=lambda e: e.order).data["due"])
+            if resched
+            else parse_rfc3339(rec.data["due"])
+        )
+        ends = [e for e in items if e.type == "tthc.case.resolved"]
+        end_at = min(ends, key=lambda e: e.resolution_order).time if ends else None
+        # H: received before A, not ended before S
+        if rec.data["unit"] not in units or rec.time >= at or (end_at is not None and end_at < start):
+            continue
+        row = rows.setdefault(rec.data.get("field") or "", dict.fromkeys(BIEU06_KEYS, 0))
+        online = rec.data["channel"] in ("online_full", "online_partial")
+        ended_in = end_at is not None and end_at < at
+        row["received_total"] += 1
+        if rec.time >= start:
+            row["received_online" if online else "received_offline"] += 1
+        else:
+            row["carried_over"] += 1
+        if ended_in:
+            assert end_at is not None
+            row["resolved_total"] += 1
+            late = end_at > due
+            early = not late and end_at.astimezone(LOCAL_TZ).date() < due.astimezone(LOCAL_TZ).date()
+            row["resolved_late" if late else ("resolved_early" if early else "resolved_on_time")] += 1
+        else:
+            row["pending_total"] += 1
+            row["pending_on_time" if due >= at else "pending_late"] += 1
+    return rows

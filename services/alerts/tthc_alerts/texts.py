@@ -11,7 +11,8 @@ from datetime import datetime
 from fractions import Fraction
 
 from tthc_contract.indicators import BY_CODE
-from tthc_contract.periods import LOCAL_TZ, parse_period
+from tthc_contract.periods import parse_period
+from tthc_contract.vietnamese import moment, number, percent
 
 from .evaluator import Alert
 
@@ -24,19 +25,7 @@ NOUNS = {
 }
 
 
-def percent(value: float) -> str:
-    """0.797 → «79,7%»; 0.9 → «90%»."""
-    rounded = round(value * 100, 1)
-    text = f"{rounded:.1f}".removesuffix(".0")
-    return text.replace(".", ",") + "%"
-
-
-def number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def when(instant: datetime) -> str:
-    return instant.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")
+when = moment
 
 
 def summary(alert: Alert, unit_name: str) -> str:

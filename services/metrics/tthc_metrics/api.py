@@ -16,7 +16,6 @@ from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.durations import parse_duration
 from tthc_contract.http import ApiError, JSONResponse
 from tthc_contract.openapi import errors, install_openapi
-from tthc_contract.periods import Period, PeriodError, parse_period, period_of
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.service_app import service_app
@@ -25,9 +24,12 @@ from tthc_contract.streams import EVENTS, INGEST_STATS, METRICS_GROUP
 from . import reads
 from .health import health as service_health
 from .indicators import as_of_text, indicator_list
+from .params import calendar_period, read_store, unit_or_404
+from .reports import routes as report_routes
+from .reports.service import ReportBuilder
 from .results import RecentResults
 from .snapshots import SnapshotPublisher, due_soon_body
-from .store import Store, StoreUnavailable
+from .store import Store
 from .writer import WriterStats
 
 
@@ -49,33 +51,6 @@ UNIT_404 = errors(e404="unknown unit")
 STORE_503 = errors(e503="ClickHouse (or Redis) unavailable; retry later")
 
 
-def _unit(plan: Plan, code: str | None) -> str:
-    code = code or plan.root
-    if code not in plan.unit_codes:
-        raise ApiError(
-            404,
-            "unknown_unit",
-            f"unit {code!r} is not in the plan (units: {', '.join(sorted(plan.unit_codes))})",
-        )
-    return code
-
-
-def _period(text: str | None, now: datetime) -> Period:
-    if not text:
-        return period_of(now, "month")
-    try:
-        return parse_period(text)
-    except PeriodError as exc:
-        raise ApiError(400, "bad_period", str(exc)) from None
-
-
-async def _read(work: Any, *args: Any) -> Any:
-    try:
-        return await asyncio.to_thread(work, *args)
-    except StoreUnavailable as exc:
-        raise ApiError(503, "clickhouse_unavailable", f"the indicator store is unavailable: {exc}") from None
-
-
 def _tree(plan: Plan, code: str) -> dict[str, Any]:
     return {
         "code": code,
@@ -94,13 +69,13 @@ def create_api(state: ApiState) -> FastAPI:
     @app.get("/v1/indicators", responses={**errors(e400="bad period"), **UNIT_404, **STORE_503})
     async def indicators(unit: str | None = None, period: str | None = None) -> Response:
         now = datetime.now(UTC)
-        code, span = _unit(plan, unit), _period(period, now)
+        code, span = unit_or_404(plan, unit), calendar_period(period, now)
         recent = state.results.get(code, span.code)
         if recent is not None:
             now, counts = recent.at, recent.counts
         else:
             generation = state.results.generation
-            counts = await _read(reads.counts, state.store, plan.descendants(code), span, now)
+            counts = await read_store(reads.counts, state.store, plan.descendants(code), span, now)
             state.results.put(code, span.code, generation, now, counts)
         return JSONResponse(
             {
@@ -120,17 +95,17 @@ def create_api(state: ApiState) -> FastAPI:
         unit: str | None = None, within: str | None = Query(None, description="e.g. 48h")
     ) -> Response:
         now = datetime.now(UTC)
-        code = _unit(plan, unit)
+        code = unit_or_404(plan, unit)
         try:
             horizon = parse_duration(within, MAX_WITHIN) if within else plan.alerts.due_soon
         except ValueError as exc:
             raise ApiError(400, "bad_duration", f"within: {exc}") from None
-        items = await _read(reads.due_soon, state.store, plan.descendants(code), now, now + horizon)
+        items = await read_store(reads.due_soon, state.store, plan.descendants(code), now, now + horizon)
         return JSONResponse(due_soon_body(code, now, horizon.total_seconds(), items))
 
     @app.get("/v1/status", responses=STORE_503)
     async def status() -> Response:
-        stored = await _read(reads.events_stored, state.store)
+        stored = await read_store(reads.events_stored, state.store)
         try:
             dead_letters = await state.dead.total()
             stream = await _stream_status(state.redis)
@@ -140,7 +115,7 @@ def create_api(state: ApiState) -> FastAPI:
         return JSONResponse(
             {
                 "events_stored": stored,
-                "fact_parts": await _read(reads.fact_parts, state.store),
+                "fact_parts": await read_store(reads.fact_parts, state.store),
                 "dead_letters": dead_letters,
                 "stream": stream,
                 "dvcqg": bridge,
@@ -170,6 +145,7 @@ def create_api(state: ApiState) -> FastAPI:
         )
         return JSONResponse(body, status_code=code)
 
+    report_routes.install(app, plan, ReportBuilder(state.store, plan))
     install_openapi(app)
     return app
 

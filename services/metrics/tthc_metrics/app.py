@@ -11,7 +11,7 @@ from tthc_contract.durations import parse_duration
 from tthc_contract.heap import settle_startup_heap
 from tthc_contract.http_server import install_stop_signals, serve
 from tthc_contract.logs import get_logger
-from tthc_contract.plan import load_plan
+from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
@@ -23,6 +23,8 @@ from .batcher import Batcher
 from .consumer import EventConsumer
 from .crash_witness import CrashWitness
 from .ops_sampler import run_sampler
+from .reports.delivery import ReportDelivery, Smtp
+from .reports.service import ReportBuilder
 from .results import RecentResults
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
@@ -31,6 +33,17 @@ from .store import Store
 from .writer import Writer
 
 log = get_logger("tthc.metrics")
+
+
+def report_delivery(settings: Settings, store: Store, plan: Plan) -> ReportDelivery:
+    smtp = Smtp(
+        settings.smtp_smarthost,
+        settings.smtp_from,
+        settings.smtp_username,
+        settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        settings.smtp_require_tls,
+    )
+    return ReportDelivery(ReportBuilder(store, plan), plan, settings.data_dir / "reports", smtp)
 
 
 async def run(settings: Settings) -> None:
@@ -92,6 +105,7 @@ async def run(settings: Settings) -> None:
             await archive.start()
             publishing = asyncio.create_task(snapshots.run())
             sampling = asyncio.create_task(run_sampler(redis, store, settings.metrics_ops_sample_s))
+            delivering = asyncio.create_task(report_delivery(settings, store, plan).run())
             log.info("metrics.started", consumer=consumer.name, flush_rows=settings.metrics_flush_rows)
         await stop.wait()
     finally:
@@ -101,6 +115,7 @@ async def run(settings: Settings) -> None:
             await archive.stop()
             publishing.cancel()
             sampling.cancel()
+            delivering.cancel()
         stop.set()
         await server
         await redis.aclose()

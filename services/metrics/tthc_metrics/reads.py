@@ -7,15 +7,26 @@ the range [start, end) of its local months, in UTC; a unit is its subtree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from tthc_contract.indicators import CASE_COUNTS, COUNT_COLUMNS, FEEDBACK_COUNTS
-from tthc_contract.periods import Period
 from tthc_contract.plan import Plan
 
 from .store import Store
+
+
+class Span(Protocol):
+    """A calendar period or a report period: a code and [start, end) in UTC."""
+
+    @property
+    def code(self) -> str: ...
+
+    def bounds(self) -> tuple[datetime, datetime]: ...
+
 
 _PARTS = (("case_status", CASE_COUNTS, "read"), ("feedback_status", FEEDBACK_COUNTS, "read-feedback"))
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reads")
@@ -40,7 +51,7 @@ def _sums(counts: dict[str, str]) -> str:
     return ", ".join(f"{sql} AS {name}" for name, sql in counts.items())
 
 
-def counts(store: Store, units: list[str], period: Period, at: datetime) -> dict[str, int]:
+def counts(store: Store, units: list[str], period: Span, at: datetime) -> dict[str, int]:
     """The counts of the cases and feedback of ``units`` received in ``period``.
 
     The two parts run at once, on two clients: planning a query over these views takes
@@ -63,7 +74,7 @@ def counts(store: Store, units: list[str], period: Period, at: datetime) -> dict
 
 
 def counts_by_unit(
-    store: Store, plan: Plan, periods: list[Period], at: datetime
+    store: Store, plan: Plan, periods: Sequence[Span], at: datetime
 ) -> dict[tuple[str, str], dict[str, int]]:
     """Counts of every unit (its subtree) for several periods: {(unit, period code): counts}."""
     codes = sorted(plan.unit_codes)

@@ -1,0 +1,130 @@
+"""The monthly report on schedule: once a kỳ báo cáo closes (the day after the plan's
+``reports.period_end_day``), the report of the root unit for that period is generated once,
+kept in ``<data dir>/reports/<period>/`` and e-mailed to the plan's ``reports.email`` with
+the SMTP settings Alertmanager uses (``TTHC_SMTP_*``).
+
+A marker (``delivered.json``) written after the e-mail makes a restart send nothing twice; a
+crash between the SMTP server's acceptance and the marker (a few milliseconds) would send
+it once more at the next start. A period closed more than ``CATCH_UP`` ago is not sent late
+(a new deployment does not mail old reports).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from tthc_contract.logs import get_logger
+from tthc_contract.periods import LOCAL_TZ
+from tthc_contract.plan import Plan
+from tthc_contract.report_periods import ReportPeriod, closed_statutory
+
+from ..store import StoreUnavailable
+from . import docx, html, xlsx
+from .labels import place
+from .routes import DOCX, XLSX, filename
+from .service import ReportBuilder, ReportDocument
+
+log = get_logger("tthc.metrics.reports.delivery")
+CATCH_UP = timedelta(days=7)
+CHECK_EVERY_S = 60.0
+
+
+@dataclass(frozen=True)
+class Smtp:
+    smarthost: str | None
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    require_tls: bool = True
+
+
+class ReportDelivery:
+    def __init__(self, builder: ReportBuilder, plan: Plan, directory: Path, smtp: Smtp) -> None:
+        self.builder, self.plan, self.directory, self.smtp = builder, plan, directory, smtp
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.deliver_due(datetime.now(UTC))
+            except (StoreUnavailable, OSError, smtplib.SMTPException) as exc:
+                log.warning("reports.delivery_failed", error=str(exc)[:300], retry_in_s=CHECK_EVERY_S)
+            await asyncio.sleep(CHECK_EVERY_S)
+
+    async def deliver_due(self, now: datetime) -> Path | None:
+        """Deliver the report of the kỳ that closed last, if not done yet; its folder, or None."""
+        today = now.astimezone(LOCAL_TZ).date()
+        period = closed_statutory(today, self.plan.spec.reports.period_end_day)
+        if period is None or today - period.last > CATCH_UP:
+            return None
+        folder = self.directory / period.code.replace("/", "-")
+        if (folder / "delivered.json").exists():
+            return None
+        document = await asyncio.to_thread(self.builder.document, self.plan.root, period, None, now)
+        files = self.write(document, folder)
+        recipients = self.plan.spec.reports.email
+        if recipients:
+            await asyncio.to_thread(self.send, document, files, recipients)
+        marker = {"period": period.code, "generated_at": now.isoformat(), "sent_to": recipients}
+        (folder / "delivered.json").write_text(
+            json.dumps(marker, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        log.info("reports.delivered", period=period.code, to=recipients, folder=str(folder))
+        return folder
+
+    def write(self, document: ReportDocument, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        signed_at = place(self.plan.names[self.plan.root], self.plan.spec.reports.place)
+        contents = {
+            "docx": docx.render(document, signed_at),
+            "xlsx": xlsx.render(document),
+            "html": html.render(document, signed_at),
+        }
+        paths = []
+        for ext, content in contents.items():
+            path = folder / filename("monthly", document.unit, document.report, ext)
+            path.write_bytes(content)
+            paths.append(path)
+        return paths
+
+    def send(self, document: ReportDocument, files: list[Path], recipients: list[str]) -> None:
+        if not self.smtp.smarthost:
+            raise smtplib.SMTPException(
+                "reports.email is set: set TTHC_SMTP_SMARTHOST (host:port) to send the report"
+            )
+        host, _, port = self.smtp.smarthost.rpartition(":")
+        message = self.message(document, files, recipients)
+        with smtplib.SMTP(host, int(port), timeout=30) as smtp:
+            if self.smtp.require_tls:
+                smtp.starttls()
+            if self.smtp.username:
+                smtp.login(self.smtp.username, self.smtp.password or "")
+            smtp.send_message(message)
+
+    def message(self, document: ReportDocument, files: list[Path], recipients: list[str]) -> EmailMessage:
+        report: ReportPeriod = document.report
+        message = EmailMessage()
+        message["Subject"] = f"[Báo cáo TTHC] {document.unit_name}: {report.label_vi}"
+        message["From"] = self.smtp.sender
+        message["To"] = ", ".join(recipients)
+        lines = [
+            f"Kính gửi lãnh đạo {document.org_name},",
+            "",
+            f"Hệ thống theo dõi chỉ tiêu cải cách TTHC gửi báo cáo {report.label_vi} (tệp đính kèm: báo cáo .docx để trình ký, "
+            "Biểu 06 và các bảng .xlsx, bản .html để xem trên trình duyệt).",
+            "",
+            *(document.narrative or []),
+            "",
+            "Thư gửi tự động; số liệu tính từ dữ liệu của các hệ thống của đơn vị.",
+        ]
+        message.set_content("\n".join(lines))
+        types = {".docx": DOCX, ".xlsx": XLSX, ".html": "text/html"}
+        for path in files:
+            maintype, subtype = types[path.suffix].split(";")[0].split("/")
+            message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        return message
