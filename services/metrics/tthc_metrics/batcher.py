@@ -55,8 +55,9 @@ class Batcher:
                 left = self._first_at + self.max_wait_s - time.monotonic()
                 if left <= 0:
                     break
-                try:
-                    await asyncio.wait_for(self._changed.wait(), timeout=left)
+                try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
+                    async with asyncio.timeout(left):
+                        await self._changed.wait()
                 except TimeoutError:
                     break
             batch, self._items = self._items[: self.max_rows], self._items[self.max_rows :]

@@ -193,7 +193,8 @@ class EventConsumer:
             task.cancel()
         remaining = self.batcher.drain()
         try:
-            await asyncio.wait_for(self._settle(remaining), flush_timeout_s)
+            async with asyncio.timeout(flush_timeout_s):
+                await self._settle(remaining)
         except TimeoutError:
             log.warning(
                 "metrics.stop_unflushed",

@@ -86,7 +86,8 @@ class SnapshotPublisher:
             full = time.monotonic() >= next_full
             if not full:
                 try:
-                    await asyncio.wait_for(self._dirty.wait(), timeout=next_full - time.monotonic())
+                    async with asyncio.timeout(next_full - time.monotonic()):
+                        await self._dirty.wait()
                 except TimeoutError:
                     full = True
             self._dirty.clear()
