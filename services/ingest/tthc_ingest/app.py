@@ -126,10 +126,12 @@ def run(settings: Settings) -> None:
 
     Validation is CPU-bound Python, so ingest scales with worker processes sharing the
     port (``TTHC_INGEST_WORKERS``); uvicorn supervises them and stops them on a signal.
-    Their Prometheus counts are added up across workers (multiprocess mode).
+    With more than one, their Prometheus counts are added up across workers (multiprocess
+    mode).
     """
     load_plan(settings.plan)  # fail here, once, with the plan's problems
-    prepare_multiprocess_metrics(settings)
+    if settings.ingest_workers > 1:  # one worker is this process: its counts are in memory
+        prepare_multiprocess_metrics(settings)
     uvicorn.run(
         "tthc_ingest.app:app_from_environment",
         factory=True,
