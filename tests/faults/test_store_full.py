@@ -62,30 +62,31 @@ def test_restarts_while_the_disk_is_full_lose_and_double_nothing(
     events = realistic_events(plan, 40_000, seed=8, run_id="full")
     preload(redis_url, env, events[:5_000])
     metrics = start_metrics(env, tmp_path / "metrics.log")
-    wait_status(port, drained(5_000), process=metrics)
-    filler = fill(small_disk)
-    preload(redis_url, env, events[5_000:])
-    body = wait_failing(port)
-    assert "failing" in body["clickhouse"], body
+    try:  # whichever metrics runs when a step fails is stopped too
+        wait_status(port, drained(5_000), process=metrics)
+        filler = fill(small_disk)
+        preload(redis_url, env, events[5_000:])
+        body = wait_failing(port)
+        assert "failing" in body["clickhouse"], body
 
-    moments = random.Random(8)
-    for restart in range(6):  # killed or stopped, at random moments, while nothing can be stored
-        os.kill(metrics.pid, signal.SIGKILL if restart % 2 == 0 else signal.SIGTERM)
-        metrics.wait(timeout=60)
-        metrics = start_metrics(env, tmp_path / "metrics.log")
-        time.sleep(moments.uniform(0.5, 4.0))
-    body = wait_failing(port)  # started on a full disk: it says so, and why
-    assert body["clickhouse"].startswith(("starting:", "failing:")), body
-    assert status(port)["events_stored"] == 5_000
+        moments = random.Random(8)
+        for restart in range(6):  # killed or stopped, at random moments, while nothing can be stored
+            os.kill(metrics.pid, signal.SIGKILL if restart % 2 == 0 else signal.SIGTERM)
+            metrics.wait(timeout=60)
+            metrics = start_metrics(env, tmp_path / "metrics.log")
+            time.sleep(moments.uniform(0.5, 4.0))
+        body = wait_failing(port)  # started on a full disk: it says so, and why
+        assert body["clickhouse"].startswith(("starting:", "failing:")), body
+        assert status(port)["events_stored"] == 5_000
 
-    filler.unlink()
-    try:
+        filler.unlink()
         final = wait_status(port, drained(40_000), timeout=300, process=metrics)
         assert final["dead_letters"] == 0, "an outage is not poison"
         assert health(port)[0] == 200
         check_indicators(port, events, plan, years_of(events))
-    finally:
         assert stop_process(metrics) == 0
+    finally:
+        stop_process(metrics)
     log = (tmp_path / "metrics.log").read_text()
     assert log.count('"metrics.reclaimed"') < 200, "reclaimed in batches, one line per batch"
 
