@@ -34,7 +34,7 @@ def session_store(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Itera
 
 @pytest.fixture
 def store(session_store: Store, plan: Plan) -> Store:
-    for table in ("events", "case_facts", "feedback_facts", "alert_changes", "ops_samples"):
+    for table in ("events", "case_facts", "feedback_facts", "alert_changes"):
         session_store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
     session_store.sync_plan(plan)
     return session_store

@@ -1,4 +1,5 @@
-"""Real servers for tests: redis-server (and later Alertmanager) on free local ports."""
+"""Real servers for tests on free local ports: redis-server, Alertmanager, Prometheus, a
+webhook sink, an SMTP mailbox; ``tthc`` child processes and waiting for them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -135,6 +136,16 @@ def wait_http(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] 
     raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
 
 
+def until(check: Callable[[], Any], timeout: float = 90.0, what: str = "") -> Any:
+    """``check()``'s first true result, polled until ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"not true after {timeout}s {what}".strip())
+
+
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -158,11 +169,15 @@ def running_ingest(env: dict[str, str]) -> Iterator[str]:
         stop_process(ingest)
 
 
-class AlertmanagerServer:
-    """A private prometheus-alertmanager (Debian's package) with a given configuration directory."""
+class PrometheusToolServer:
+    """A private Prometheus-family server (Debian's packages: Go, real clock) on a free port,
+    with a given configuration file; ready once ``/-/ready`` answers."""
+
+    binaries: tuple[str, ...] = ()
+    package = ""
 
     def __init__(self, workdir: Path) -> None:
-        self.binary = installed("prometheus-alertmanager", "alertmanager", package="prometheus-alertmanager")
+        self.binary = installed(*self.binaries, package=self.package)
         self.workdir = workdir
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -171,35 +186,38 @@ class AlertmanagerServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, config: Path) -> None:
-        import httpx
+    def arguments(self) -> list[str]:
+        return []
 
+    def start(self, config: Path) -> None:
         self.process = subprocess.Popen(
             [
                 self.binary,
                 f"--config.file={config}",
-                f"--storage.path={self.workdir / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
-                "--cluster.listen-address=",
                 "--log.level=warn",
+                *self.arguments(),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/-/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise TimeoutError("alertmanager did not become ready")
+        wait_http(self.url + "/-/ready", timeout=30, process=self.process)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=20)
         self.process = None
+
+
+class AlertmanagerServer(PrometheusToolServer):
+    """A private prometheus-alertmanager with its data in ``workdir``."""
+
+    binaries = ("prometheus-alertmanager", "alertmanager")
+    package = "prometheus-alertmanager"
+
+    def arguments(self) -> list[str]:
+        return [f"--storage.path={self.workdir / 'data'}", "--cluster.listen-address="]
 
 
 class WebhookSink:
@@ -244,3 +262,21 @@ class Mailbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
+
+
+class PrometheusServer(PrometheusToolServer):
+    """A private Prometheus with its data in ``workdir``."""
+
+    binaries = ("prometheus",)
+    package = "prometheus"
+
+    def arguments(self) -> list[str]:
+        return [f"--storage.tsdb.path={self.workdir / 'data'}"]
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        """An instant query's vector (``[{"metric": {...}, "value": [t, "v"]}]``)."""
+        import httpx
+
+        body = httpx.get(self.url + "/api/v1/query", params={"query": expr}, timeout=10).json()
+        assert body["status"] == "success", body
+        return body["data"]["result"]  # type: ignore[no-any-return]

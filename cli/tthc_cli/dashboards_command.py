@@ -16,6 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--datasource-uid", help="uid of the ClickHouse data source in that Grafana (default tthc-clickhouse)"
     )
+    p.add_argument(
+        "--prometheus-uid", help="uid of the Prometheus data source in that Grafana (default tthc-prometheus)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -25,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "build":
         from tthc_dashboards.build import write_all
 
-        for path in write_all(plan):
+        for path in write_all(plan, metrics_url=settings.metrics_public_url):
             print(f"wrote {path}")
         return 0
+    from tthc_dashboards.panels import CLICKHOUSE, PROMETHEUS
     from tthc_dashboards.push import push
 
     if not settings.grafana_url:
@@ -38,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     token = settings.grafana_token.get_secret_value() if settings.grafana_token else None
     try:
-        uids = push(settings.grafana_url, token, plan, args.datasource_uid)
+        sources = {CLICKHOUSE["type"]: args.datasource_uid, PROMETHEUS["type"]: args.prometheus_uid}
+        given = {kind: uid for kind, uid in sources.items() if uid}
+        uids = push(settings.grafana_url, token, plan, given, settings.metrics_public_url)
     except GrafanaException as exc:
         print(f"tthc dashboards push: Grafana refused: {exc}", file=sys.stderr)
         return 1

@@ -68,6 +68,9 @@ class Route(_Strict):
     units: list[str] = [ALL]
     webhook: str | list[str] | None = None
     email: str | list[str] | None = None
+    ops: bool = False
+    """True: this route receives the pipeline's own alerts (Prometheus rules, kind="ops")
+    instead of units' indicator alerts; its ``units`` are then not used."""
 
     @property
     def webhooks(self) -> list[str]:

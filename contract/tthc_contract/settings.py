@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     clickhouse_url: str = ""
     """Empty means the embedded engine in ``<data_dir>/clickhouse``."""
+    clickhouse_grafana_user: str | None = None
+    """On a ClickHouse server: the read-only user Grafana connects with, created at every start."""
+    clickhouse_grafana_password: SecretStr | None = None
     plan: Path = Path("deploy/plans/dong-phu-2026.yaml")
     stream_key: SecretStr | None = None
     """Key with which ingest signs what it publishes (default: ``<data_dir>/stream.key``)."""

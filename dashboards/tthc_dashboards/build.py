@@ -19,17 +19,21 @@ FILES = {
 }
 
 
-def build_all(plan: Plan) -> dict[str, dict[str, Any]]:
-    return {name: make(plan) for name, make in FILES.items()}
+DEFAULT_METRICS_URL = "http://localhost:8082"
+
+
+def build_all(plan: Plan, metrics_url: str | None = None) -> dict[str, dict[str, Any]]:
+    """Every dashboard; ``metrics_url`` is where people reach the metrics API (report links)."""
+    return {name: make(plan, metrics_url or DEFAULT_METRICS_URL) for name, make in FILES.items()}
 
 
 def render(dashboard: dict[str, Any]) -> str:
     return json.dumps(dashboard, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_all(plan: Plan, directory: Path = DASHBOARDS_DIR) -> list[Path]:
+def write_all(plan: Plan, directory: Path = DASHBOARDS_DIR, metrics_url: str | None = None) -> list[Path]:
     written = []
-    for name, dashboard in build_all(plan).items():
+    for name, dashboard in build_all(plan, metrics_url).items():
         path = directory / name
         path.write_text(render(dashboard), encoding="utf-8")
         written.append(path)

@@ -12,19 +12,22 @@ from grafana_client.client import GrafanaClientError
 from tthc_contract.plan import Plan
 
 from .build import build_all
-from .panels import DATASOURCE
+from .panels import CLICKHOUSE, PROMETHEUS
 
 FOLDER_UID = "tthc"
 FOLDER_TITLE = "Chỉ tiêu TTHC"
 
 
-def with_datasource(dashboard: dict[str, Any], uid: str) -> dict[str, Any]:
-    """The dashboard with every reference to our data source pointing at ``uid``."""
+def with_datasources(dashboard: dict[str, Any], uids: dict[str, str]) -> dict[str, Any]:
+    """The dashboard with every reference to our data sources pointing at the uids that
+    Grafana gives them: ``uids`` maps a data source type to its uid there."""
+    ours = {source["type"]: source["uid"] for source in (CLICKHOUSE, PROMETHEUS)}
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
-            if node.get("type") == DATASOURCE["type"] and node.get("uid") == DATASOURCE["uid"]:
-                return {**node, "uid": uid}
+            kind = node.get("type")
+            if kind in uids and node.get("uid") == ours.get(kind):
+                return {**node, "uid": uids[kind]}
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v) for v in node]
@@ -42,13 +45,19 @@ def ensure_folder(api: Any) -> None:
         api.folder.create_folder(FOLDER_TITLE, uid=FOLDER_UID)
 
 
-def push(url: str, token: str | None, plan: Plan, datasource_uid: str | None = None) -> list[str]:
-    """Push every dashboard; returns their uids."""
+def push(
+    url: str,
+    token: str | None,
+    plan: Plan,
+    datasource_uids: dict[str, str] | None = None,
+    metrics_url: str | None = None,
+) -> list[str]:
+    """Push every dashboard; returns their uids. ``datasource_uids``: see ``with_datasources``."""
     api = GrafanaApi.from_url(url, credential=token)
     ensure_folder(api)
     pushed = []
-    for built in build_all(plan).values():
-        dashboard = with_datasource(built, datasource_uid) if datasource_uid else built
+    for built in build_all(plan, metrics_url).values():
+        dashboard = with_datasources(built, datasource_uids or {})
         api.dashboard.update_dashboard(
             {
                 "dashboard": {**dashboard, "id": None},

@@ -1,4 +1,9 @@
-"""«Chi tiết đơn vị»: one unit month by month, and what to work on now (pure)."""
+"""«Chi tiết đơn vị»: one unit month by month, and what to work on now (pure).
+
+The monthly series cover whole local months (the first and last months of the time range
+are the API's months); the tables name units and keep dates as dates (they sort right);
+the alert annotations are those of the unit's subtree.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,18 @@ from tthc_contract.indicators import INDICATORS
 from tthc_contract.plan import Plan
 
 from . import sql
-from .panels import Layout, alert_annotations, dashboard, table, timeseries
+from .overview import REPORT_LINK
+from .panels import (
+    Layout,
+    annotation_list,
+    dashboard,
+    date_columns,
+    link,
+    query,
+    table,
+    target_line,
+    timeseries,
+)
 from .variables import unit_and_period
 
 # What holds a case back, in the words of the people who fix it (flags of case_status).
@@ -22,46 +38,73 @@ PROBLEMS = [
     ("unsatisfied", "Không hài lòng"),
     ("has_feedback", "Có phản ánh, kiến nghị"),
 ]
-LOCAL = "'%d/%m/%Y %H:%i', 'Asia/Ho_Chi_Minh'"
 
 
 def cases_to_work_on() -> str:
     labels = ", ".join(f"if({cond}, '{text}', '')" for cond, text in PROBLEMS)
     any_problem = " OR ".join(f"({cond})" for cond, _ in PROBLEMS)
     return (
-        'SELECT case_code AS "Mã hồ sơ", unit AS "Đơn vị", procedure AS "Thủ tục", field AS "Lĩnh vực", '
-        f'formatDateTime(received_at, {LOCAL}) AS "Ngày nhận", formatDateTime(due_at, {LOCAL}) AS "Hẹn trả", '
+        'SELECT s.case_code AS "Mã hồ sơ", u.name AS "Đơn vị", s.procedure AS "Thủ tục", s.field AS "Lĩnh vực", '
+        's.received_at AS "Ngày nhận", s.due_at AS "Hẹn trả", '
         f"arrayStringConcat(arrayFilter(x -> x != '', [{labels}]), '; ') AS \"Vấn đề\" "
-        f"FROM case_status(at = now64(6)) WHERE {sql.SUBTREE} AND {sql.IN_PERIOD} AND ({any_problem}) "
-        "ORDER BY received_at DESC LIMIT 1000"
+        f"FROM case_status(at = {sql.NOW}) AS s LEFT JOIN units AS u ON u.code = s.unit "
+        f"WHERE s.{sql.SUBTREE} AND s.{sql.IN_PERIOD} AND ({any_problem}) "
+        "ORDER BY s.received_at DESC LIMIT 1000"
     )
 
 
 def due_soon(hours: float) -> str:
-    window = f"due_at > now64(6) AND due_at <= now64(6) + INTERVAL {int(hours * 3600)} SECOND"
+    window = f"due_at > {sql.NOW} AND due_at <= {sql.NOW} + INTERVAL {int(hours * 3600)} SECOND"
     return (
-        "SELECT * FROM ("
-        'SELECT \'Hồ sơ\' AS "Loại", case_code AS "Mã", unit AS "Đơn vị", due_at AS "Hạn xử lý" '
-        f"FROM case_status(at = now64(6)) WHERE {sql.SUBTREE} AND NOT ended AND {window} "
+        'SELECT d.kind AS "Loại", d.code AS "Mã", u.name AS "Đơn vị", d.due_at AS "Hạn xử lý" FROM ('
+        "SELECT 'Hồ sơ' AS kind, case_code AS code, unit, due_at "
+        f"FROM case_status(at = {sql.NOW}) WHERE {sql.SUBTREE} AND NOT ended AND {window} "
         "UNION ALL "
         "SELECT 'Phản ánh, kiến nghị', feedback_code, unit, due_at "
-        f"FROM feedback_status(at = now64(6)) WHERE {sql.SUBTREE} AND NOT resolved AND {window}"
-        ') ORDER BY "Hạn xử lý"'
+        f"FROM feedback_status(at = {sql.NOW}) WHERE {sql.SUBTREE} AND NOT resolved AND {window}"
+        ") AS d LEFT JOIN units AS u ON u.code = d.unit ORDER BY d.due_at"
     )
 
 
-def build(plan: Plan) -> dict[str, Any]:
+def build(plan: Plan, metrics_url: str) -> dict[str, Any]:
     layout = Layout()
-    panels = [timeseries(layout, ind.name_vi, sql.monthly(ind), unit="percentunit") for ind in INDICATORS]
+    panels = [
+        timeseries(
+            layout,
+            ind.name_vi,
+            [query(sql.monthly(ind), "timeseries")],
+            unit="percentunit",
+            overrides=[target_line()],
+        )
+        for ind in INDICATORS
+    ]
     layout.newline()
-    panels.append(table(layout, "Hồ sơ kéo chỉ tiêu xuống (kỳ đã chọn)", cases_to_work_on(), h=10))
+    panels.append(
+        table(
+            layout,
+            "Hồ sơ kéo chỉ tiêu xuống (kỳ đã chọn)",
+            cases_to_work_on(),
+            h=10,
+            field_config=date_columns("Ngày nhận", "Hẹn trả"),
+        )
+    )
     hours = plan.alerts.due_soon.total_seconds() / 3600
-    panels.append(table(layout, f"Sắp đến hạn xử lý ({hours:g} giờ tới)", due_soon(hours), h=8))
+    panels.append(
+        table(
+            layout,
+            f"Sắp đến hạn xử lý ({hours:g} giờ tới)",
+            due_soon(hours),
+            h=8,
+            field_config=date_columns("Hạn xử lý"),
+        )
+    )
     return dashboard(
         "tthc-chi-tiet-don-vi",
         "Chi tiết đơn vị",
         panels,
-        unit_and_period(plan),
-        time_from="now-1y",
-        annotations=alert_annotations(),
+        unit_and_period(plan, metrics_url),
+        time_from="now-1y/M",
+        time_to="now/M",
+        annotations=annotation_list(sql.alert_annotations(subtree=True)),
+        links=[link("Báo cáo tháng của đơn vị (kỳ đã chọn)", REPORT_LINK)],
     )

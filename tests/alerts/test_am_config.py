@@ -30,6 +30,7 @@ def test_a_plan_with_email_and_webhooks_renders_a_valid_config(tmp_path: Path) -
                 "webhook": "http://zalo-bridge:8080/kt",
                 "email": "kt@dongphu.gov.vn",
             },
+            {"name": "Vận hành", "ops": True, "email": "it@dongphu.gov.vn"},
         ],
         alerts={"repeat": "12h"},
     )
@@ -43,7 +44,15 @@ def test_a_plan_with_email_and_webhooks_renders_a_valid_config(tmp_path: Path) -
     rendered = yaml.safe_load(config.read_text(encoding="utf-8"))
     route = rendered["route"]
     assert route["group_by"] == ["unit"] and route["repeat_interval"] == "12h"
-    assert [r.get("matchers") for r in route["routes"]] == [None, ['unit=~"^(kt|vpdkdd)$"']]
+    assert [r.get("matchers") for r in route["routes"]] == [
+        ['kind!="ops"'],
+        ['kind!="ops"', 'unit=~"^(kt|vpdkdd)$"'],
+        ['kind="ops"'],
+    ], "units' routes never get the pipeline's alerts; the ops route gets only those"
+    assert (
+        route["routes"][2]["group_by"] == ["alertname"]
+        and rendered["receivers"][3]["name"] == "route-3-van-hanh"
+    )
     assert all(r["continue"] for r in route["routes"])
     second = rendered["receivers"][2]
     assert second["webhook_configs"][0] == {"url": "http://zalo-bridge:8080/kt", "send_resolved": True}

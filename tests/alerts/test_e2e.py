@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
@@ -28,6 +25,7 @@ from ..servers import (
     stop_process,
     tthc_command,
     tthc_env,
+    until,
     wait_http,
 )
 
@@ -38,16 +36,6 @@ CLEAN_KT = [
     "kt.data_reuse_rate=1",
     "kt.satisfaction_rate=1",
 ]
-
-
-def until(check: Callable[[], Any], timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"not true after {timeout}s")
 
 
 def simulate(env: dict[str, str], url: str, run_id: str, online: float, cases: int) -> None:

@@ -16,8 +16,8 @@ def dashboards() -> dict[str, dict[str, Any]]:
 
 
 def queries(dashboard: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(title, query) of every panel target and annotation query of a dashboard."""
-    found = [(p["title"], t) for p in dashboard["panels"] for t in p.get("targets", [])]
+    """(title, query) of every ClickHouse query of a dashboard: panels, annotations, variables."""
+    found = [(p["title"], t) for p in dashboard["panels"] for t in p.get("targets", []) if "rawSql" in t]
     found += [(a["name"], a["target"]) for a in dashboard["annotations"]["list"] if "target" in a]
     found += [
         (v["name"], {"rawSql": v["query"]}) for v in dashboard["templating"]["list"] if v["type"] == "query"

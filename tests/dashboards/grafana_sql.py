@@ -8,10 +8,18 @@ pkg/macros/macros.go): ``$__timeFilter(c)`` → ``c >= toDateTime(from) AND c <=
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def sql_string(value: str) -> str:
+    """Grafana's ``${name:sqlstring}``: the value quoted, its quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def expand(sql: str, start: datetime, end: datetime, variables: dict[str, str], interval_s: int = 60) -> str:
+    """The SQL Grafana sends for the range start..end, ``now64(6)`` pinned to ``end``: the
+    engine's own clock is not the one libfaketime moves in the boundary runs."""
+    sql = sql.replace("now64(6)", f"toDateTime64('{end.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}', 6, 'UTC')")
     frm, to = int(start.timestamp()), int(end.timestamp())
     frm_ms, to_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
     macros = {
@@ -32,6 +40,7 @@ def expand(sql: str, start: datetime, end: datetime, variables: dict[str, str], 
         .replace("$__interval_s", str(interval_s))
     )
     for name, value in variables.items():
+        sql = sql.replace("${" + name + ":sqlstring}", sql_string(value))
         sql = sql.replace("${" + name + "}", value)
         sql = re.sub(rf"\${name}\b", value, sql)
     leftover = re.findall(r"\$\{?\w+", sql)

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import yaml
 
-from tthc_dashboards.panels import DATASOURCE
+from tthc_dashboards.panels import CLICKHOUSE, PROMETHEUS
 
 from .conftest import REPO
 
@@ -39,28 +39,55 @@ def test_compose_file_is_valid_and_complete() -> None:
         "redis",
         "clickhouse",
         "grafana",
+        "grafana-plugins",
         "alertmanager",
+        "prometheus",
         "ingest",
         "metrics",
         "alerts",
         "simulate",
     }
-    for name in ("redis", "clickhouse", "grafana", "alertmanager", "ingest", "metrics", "alerts"):
+    for name in (
+        "redis",
+        "clickhouse",
+        "grafana",
+        "alertmanager",
+        "prometheus",
+        "ingest",
+        "metrics",
+        "alerts",
+    ):
         assert "healthcheck" in services[name], name
-    for name in ("redis", "clickhouse", "grafana", "alertmanager"):
+    for name in ("redis", "clickhouse", "grafana", "alertmanager", "prometheus"):
         assert re.search(r":\d+\.\d+\.\d+", services[name]["image"]) or re.search(
             r":v\d+\.\d+\.\d+", services[name]["image"]
         ), name
-    assert "--appendonly" in services["redis"]["command"]
+    assert "--appendonly" in services["redis"]["command"] and "always" in services["redis"]["command"]
+    grafana = services["grafana"]
+    assert grafana["environment"]["GF_DATE_FORMATS_DEFAULT_TIMEZONE"] == "Asia/Ho_Chi_Minh"
+    assert "GF_DEFAULT_TIMEZONE" not in grafana["environment"], "not a Grafana setting"
+    assert "GF_PLUGINS_PREINSTALL_SYNC" not in grafana["environment"], (
+        "would keep Grafana from starting offline"
+    )
+    assert grafana["depends_on"]["metrics"]["condition"] == "service_healthy", (
+        "dashboards open on migrated tables"
+    )
+    assert services["metrics"]["environment"]["TTHC_CLICKHOUSE_GRAFANA_USER"], (
+        "the migrations create Grafana's reader"
+    )
     assert services["simulate"]["profiles"] == ["demo"]
     metrics_env = services["metrics"]["environment"]
     assert (
         metrics_env["TTHC_CLICKHOUSE_URL"].startswith("http://")
         and "@clickhouse:8123/" in metrics_env["TTHC_CLICKHOUSE_URL"]
     )
-    assert services["grafana"]["environment"]["GF_PLUGINS_PREINSTALL_SYNC"].startswith(
-        "grafana-clickhouse-datasource@"
+    assert (
+        services["grafana"]["environment"]["GF_PLUGINS_PREINSTALL"] == "grafana-clickhouse-datasource@4.20.0"
     )
+    copier = services["grafana-plugins"]
+    assert copier["image"] == grafana["image"]
+    assert any(str(v).endswith("deploy/grafana/plugins:/offline:ro") for v in copier["volumes"])
+    assert grafana["depends_on"]["grafana-plugins"]["condition"] == "service_completed_successfully"
 
 
 def test_every_variable_the_compose_file_uses_is_in_env_example() -> None:
@@ -74,7 +101,12 @@ def test_provisioning_matches_the_dashboards_and_the_compose_mounts() -> None:
         (REPO / "deploy/grafana/provisioning/datasources/clickhouse.yaml").read_text(encoding="utf-8")
     )
     [datasource] = source["datasources"]
-    assert (datasource["uid"], datasource["type"]) == (DATASOURCE["uid"], DATASOURCE["type"])
+    assert (datasource["uid"], datasource["type"]) == (CLICKHOUSE["uid"], CLICKHOUSE["type"])
+    prometheus = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/datasources/prometheus.yaml").read_text(encoding="utf-8")
+    )["datasources"][0]
+    assert (prometheus["uid"], prometheus["type"]) == (PROMETHEUS["uid"], PROMETHEUS["type"])
+    assert prometheus["url"] == "http://prometheus:9090", "the compose service"
     assert datasource["jsonData"]["protocol"] == "native" and datasource["jsonData"]["port"] == 9000
     assert datasource["jsonData"]["username"] == "${CLICKHOUSE_GRAFANA_USER}"
     assert "password" in datasource["secureJsonData"]

@@ -121,10 +121,19 @@ def test_push_creates_the_folder_once_and_writes_each_dashboard_by_uid(
         assert request["body"]["dashboard"]["id"] is None
 
 
-def test_push_can_point_the_dashboards_at_another_data_source(tmp_path: Path, grafana: FakeGrafana) -> None:
-    assert push(tmp_path, grafana, "--datasource-uid", "ch-prod").returncode == 0
-    body = json.dumps(grafana.posted("/api/dashboards/db")[0]["body"])
-    assert '"uid": "ch-prod"' in body and "tthc-clickhouse" not in body
+def test_push_can_point_the_dashboards_at_other_data_sources(tmp_path: Path, grafana: FakeGrafana) -> None:
+    assert (
+        push(tmp_path, grafana, "--datasource-uid", "ch-prod", "--prometheus-uid", "prom-it").returncode == 0
+    )
+    bodies = {
+        d["body"]["dashboard"]["uid"]: json.dumps(d["body"]) for d in grafana.posted("/api/dashboards/db")
+    }
+    assert (
+        '"uid": "ch-prod"' in bodies["tthc-tong-quan"] and "tthc-clickhouse" not in bodies["tthc-tong-quan"]
+    )
+    operations = bodies["tthc-van-hanh"]
+    assert '"uid": "prom-it"' in operations and '"uid": "ch-prod"' in operations
+    assert "tthc-prometheus" not in operations and "tthc-clickhouse" not in operations
 
 
 def test_push_without_a_url_says_what_to_set(tmp_path: Path) -> None:

@@ -272,3 +272,16 @@ async def test_tthc_report_writes_the_files_and_a_png_of_the_first_page(
     assert names == [f"monthly_dong-phu_2026-03-ky.{ext}" for ext in ("docx", "html", "pdf", "png", "xlsx")]
     assert ink(tmp_path / "out" / "monthly_dong-phu_2026-03-ky.png") > 0.03
     assert "Biểu số 06/VPCP/KSTT" in pdf_text(tmp_path / "out" / "monthly_dong-phu_2026-03-ky.pdf")
+
+
+async def test_the_current_period_for_links_that_roll_over(api: httpx.AsyncClient) -> None:
+    from tthc_contract.periods import period_of
+
+    from ..clock import local_now
+
+    before = period_of(local_now(), "quarter")
+    body = (await api.get("/v1/reports/evaluation", params={"period": "current", "kind": "quarter"})).json()
+    after = period_of(local_now(), "quarter")
+    assert body["from"] in (before.first_day.isoformat(), after.first_day.isoformat())
+    bad = await api.get("/v1/reports/plan", params={"period": "current", "kind": "week"})
+    assert bad.status_code == 400

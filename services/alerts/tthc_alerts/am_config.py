@@ -9,6 +9,7 @@ E-mail uses the SMTP settings of the environment; the templates are Vietnamese.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,8 @@ from tthc_contract.durations import format_duration
 from tthc_contract.plan import ALL, Plan
 
 TEMPLATE = Path(__file__).with_name("templates") / "tthc.tmpl"
+OPS = "ops"
+"""The ``kind`` label of the pipeline's alerts (deploy/prometheus/rules.yml)."""
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,28 @@ def _receiver(name: str, emails: list[str], webhooks: list[str]) -> dict[str, An
 
 
 def _name(index: int, given: str | None, units: list[str]) -> str:
-    label = given or ("all" if ALL in units else "-".join(units))
-    return f"route-{index}-" + re.sub(r"[^a-z0-9_-]+", "-", label.lower())[:40]
+    label = _ascii(given or ("all" if ALL in units else "-".join(units)))
+    return f"route-{index}-" + re.sub(r"[^a-z0-9_-]+", "-", label.lower()).strip("-")[:40]
+
+
+def _ascii(text: str) -> str:
+    """«Vận hành» → «Van hanh»: receiver names readable in Alertmanager's UI and logs."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def render(plan: Plan, delivery: Delivery) -> dict[str, Any]:
     routes, receivers = [], [{"name": "tthc-none"}]
     for index, route in enumerate(plan.spec.routes, 1):
-        name = _name(index, route.name, route.units)
+        name = _name(index, route.name, ["ops"] if route.ops else route.units)
         receivers.append(_receiver(name, route.emails, route.webhooks))
         entry: dict[str, Any] = {"receiver": name, "continue": True}
-        if ALL not in route.units:
-            entry["matchers"] = ['unit=~"^(' + "|".join(re.escape(u) for u in route.units) + ')$"']
+        if route.ops:  # the pipeline's own alerts (Prometheus rules), one message per alert name
+            entry |= {"matchers": [f'kind="{OPS}"'], "group_by": ["alertname"]}
+        else:
+            entry["matchers"] = [f'kind!="{OPS}"']
+            if ALL not in route.units:
+                entry["matchers"].append('unit=~"^(' + "|".join(re.escape(u) for u in route.units) + ')$"')
         routes.append(entry)
     if delivery.extra_webhook:
         receivers.append(_receiver("extra-webhook", [], [delivery.extra_webhook]))

@@ -13,6 +13,7 @@ from tthc_contract.plan import load_plan
 from tthc_contract.redis_client import REDIS_ERRORS, connect
 from tthc_contract.settings import Settings
 
+from . import observability as om
 from .alertmanager import AlertmanagerClient
 from .api import create_api
 from .consumer import SnapshotConsumer
@@ -44,6 +45,8 @@ async def run(settings: Settings) -> None:
     client = AlertmanagerClient(settings.alertmanager_url)
     metrics_url = settings.metrics_public_url or f"http://{settings.metrics_host}:{settings.metrics_port}"
     deliverer = Deliverer(engine, client, plan, repost_s=settings.alerts_repost_s, source_url=metrics_url)
+    om.FIRING.set_function(lambda: sum(1 for r in engine.records.values() if r.status == "firing"))
+    om.ALERTMANAGER_UP.set_function(lambda: 0.0 if deliverer.failing else 1.0)
     consumer = SnapshotConsumer(settings.redis_url, redis, f"{socket.gethostname()}-{os.getpid()}", engine)
     stop = asyncio.Event()
     install_stop_signals(stop)

@@ -18,6 +18,7 @@ from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
 
+from . import observability as om
 from .alertmanager import AlertmanagerClient, DeliveryFailed
 from .engine import AlertEngine
 from .records import for_alertmanager
@@ -46,7 +47,16 @@ class Deliverer:
             for_alertmanager(r, self.plan.names[r.unit], now, self.keep_alive, self.source_url)
             for r in records
         ]
-        await self.client.post(payload)
+        if payload:
+            try:
+                await self.client.post(payload)
+            except DeliveryFailed:
+                om.POSTS.labels("failed").inc()
+                raise
+            om.POSTS.labels("ok").inc()
+        elif not await self.client.ready():
+            # Nothing to post: ask anyway, so that an Alertmanager gone is known before it is needed.
+            raise DeliveryFailed(f"Alertmanager at {self.client.url} does not answer /-/ready")
         await self.engine.store.delivered(outbox)
         self.last_delivered_at = now
         return len(payload)
@@ -71,4 +81,5 @@ class Deliverer:
                 self.failing = None
             delay = 1.0
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.engine.changed.wait(), self.repost_s)
+                async with asyncio.timeout(self.repost_s):
+                    await self.engine.changed.wait()

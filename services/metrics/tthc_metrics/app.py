@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 
 from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.durations import parse_duration
@@ -17,6 +18,7 @@ from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
 from tthc_contract.validation import ValidationContext
 
+from . import observability as om
 from .alert_archive import AlertArchive
 from .api import ApiState, create_api
 from .batcher import Batcher
@@ -33,6 +35,13 @@ from .store import Store
 from .writer import Writer
 
 log = get_logger("tthc.metrics")
+
+
+def watch_health(state: ApiState, writer: Writer, snapshots: SnapshotPublisher) -> None:
+    """What Prometheus reads at each scrape: failing dependencies, the last snapshot's age."""
+    started = time.time()
+    om.STORE_FAILING.set_function(lambda: 1.0 if writer.stats.failing or state.starting else 0.0)
+    om.SNAPSHOT_AGE.set_function(lambda: time.time() - (snapshots.last_at or started))
 
 
 def report_delivery(settings: Settings, store: Store, plan: Plan) -> ReportDelivery:
@@ -94,17 +103,24 @@ async def run(settings: Settings) -> None:
         plan, store, redis, writer.dead, writer.stats, snapshots, results, starting="applying migrations"
     )
     api = create_api(api_state)
+    watch_health(api_state, writer, snapshots)
     stop = asyncio.Event()
     install_stop_signals(stop)
     server = asyncio.create_task(serve(api, settings.metrics_host, settings.metrics_port, stop))
     publishing: asyncio.Task[None] | None = None
     try:
-        if await prepare_store(store, plan, stop, api_state, claims):
+        reader = None
+        if settings.clickhouse_grafana_user and settings.clickhouse_grafana_password:
+            reader = (
+                settings.clickhouse_grafana_user,
+                settings.clickhouse_grafana_password.get_secret_value(),
+            )
+        if await prepare_store(store, plan, stop, api_state, claims, reader=reader):
             settle_startup_heap()
             await consumer.start()
             await archive.start()
             publishing = asyncio.create_task(snapshots.run())
-            sampling = asyncio.create_task(run_sampler(redis, store, settings.metrics_ops_sample_s))
+            sampling = asyncio.create_task(run_sampler(redis, settings.metrics_ops_sample_s))
             delivering = asyncio.create_task(report_delivery(settings, store, plan).run())
             log.info("metrics.started", consumer=consumer.name, flush_rows=settings.metrics_flush_rows)
         await stop.wait()

@@ -1,10 +1,13 @@
-"""Samples for the operations dashboard, taken every few seconds into ``ops_samples``:
-the event stream's length, lag and pending entries, dead letters, ingest's answers."""
+"""Sampling the state of the pipeline from Redis into Prometheus gauges, every few seconds:
+the event stream's length, lag and pending entries, dead letters, ingest's answers.
+
+Prometheus scrapes them from ``/metrics`` (the Vận hành dashboard and the pipeline's alert
+rules read Prometheus); nothing is written into ClickHouse.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aredis
@@ -15,7 +18,7 @@ from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.streams import EVENTS, INGEST_STATS, METRICS_GROUP
 
-from .store import Store, StoreUnavailable
+from . import observability as om
 
 log = get_logger("tthc.metrics.ops")
 
@@ -36,12 +39,21 @@ async def sample(redis: aredis.Redis) -> dict[str, float]:
     return values
 
 
-async def run_sampler(redis: aredis.Redis, store: Store, every_s: float) -> None:
+def publish(values: dict[str, float]) -> None:
+    om.STREAM_LENGTH.set(values["stream_length"])
+    om.STREAM_LAG.set(values["stream_lag"])
+    om.STREAM_PENDING.set(values["stream_pending"])
+    om.DEAD_LETTERS.set(values["dead_letters"])
+    for name, value in values.items():
+        status = name.removeprefix("ingest_")
+        if name.startswith("ingest_") and status.isdigit():
+            om.INGEST_ANSWERS.labels(status).set(value)
+
+
+async def run_sampler(redis: aredis.Redis, every_s: float) -> None:
     while True:
         try:
-            values = await sample(redis)
-            now = datetime.now(UTC)
-            await asyncio.to_thread(store.insert_samples, [[now, k, v] for k, v in values.items()])
-        except (StoreUnavailable, *REDIS_ERRORS) as exc:
+            publish(await sample(redis))
+        except REDIS_ERRORS as exc:
             log.warning("metrics.ops_sample_failed", error=str(exc)[:200])
         await asyncio.sleep(every_s)

@@ -40,7 +40,13 @@ async def store_problem(store: Store, claims: EventClaims) -> str | None:
 
 
 async def prepare_store(
-    store: Store, plan: Plan, stop: asyncio.Event, state: ApiState, claims: EventClaims
+    store: Store,
+    plan: Plan,
+    stop: asyncio.Event,
+    state: ApiState,
+    claims: EventClaims,
+    *,
+    reader: tuple[str, str] | None = None,
 ) -> bool:
     """Migrate and load the plan, retrying until ClickHouse takes them; False if stopped first.
 
@@ -52,13 +58,16 @@ async def prepare_store(
             if problem is None:
                 applied = await asyncio.to_thread(store.migrate)
                 await asyncio.to_thread(store.sync_plan, plan)
+                if reader is not None:
+                    await asyncio.to_thread(store.ensure_reader, *reader)
         except (StoreUnavailable, *REDIS_ERRORS) as exc:
             problem = f"cannot apply the migrations: {str(exc)[:300]}"
         if problem is not None:
             state.starting = problem
             log.error("clickhouse.not_ready", problem=problem[:500], store=store.redacted, retry_in_s=delay)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await stop.wait()
             delay = min(delay * 2, 30.0)
             continue
         log.info("clickhouse.ready", store=store.redacted, migrations_applied=applied)

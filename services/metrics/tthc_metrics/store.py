@@ -70,6 +70,26 @@ def _redact(dsn: str) -> str:
     return f"{scheme}://***@{rest.rpartition('@')[2]}"
 
 
+def quote_name(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def quote_text(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def reader_statements(user: str, password: str, database: str) -> list[str]:
+    """The read-only user Grafana reads with: SELECT on the project's database, and leave to
+    change max_execution_time (the plugin sets it on every query)."""
+    name, secret = quote_name(user), quote_text(password)
+    return [
+        "CREATE SETTINGS PROFILE IF NOT EXISTS grafana_reader SETTINGS readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY",
+        f"CREATE USER IF NOT EXISTS {name} IDENTIFIED WITH sha256_password BY {secret} SETTINGS PROFILE grafana_reader",
+        f"ALTER USER {name} IDENTIFIED WITH sha256_password BY {secret}",
+        f"GRANT SELECT ON {quote_name(database)}.* TO {name}",
+    ]
+
+
 class Store:
     """Connects lazily and again after a failure, so an outage at start-up is survivable."""
 
@@ -114,6 +134,19 @@ class Store:
 
     def migrate(self) -> list[str]:
         return list(self.call("write", apply_migrations))
+
+    def ensure_reader(self, user: str, password: str) -> None:
+        """Grafana's read-only user on a ClickHouse server, idempotently (an existing deployment
+        gets it too, and a changed password is taken). The embedded engine has no users."""
+        if self.dsn.startswith("chdb:"):
+            return
+
+        def work(client: Any) -> None:
+            database = client.command("SELECT currentDatabase()")
+            for statement in reader_statements(user, password, str(database)):
+                client.command(statement)
+
+        self.call("write", work)
 
     def tables(self) -> set[str]:
         sql = "SELECT name FROM system.tables WHERE database = currentDatabase()"
@@ -165,12 +198,6 @@ class Store:
     def insert_alert_changes(self, rows: list[list[Any]]) -> None:
         if rows:
             self.call("write", lambda c: c.insert("alert_changes", rows, column_names=list(ALERT_COLUMNS)))
-
-    def insert_samples(self, rows: list[list[Any]]) -> None:
-        if rows:
-            self.call(
-                "write", lambda c: c.insert("ops_samples", rows, column_names=["time", "metric", "value"])
-            )
 
     def close(self) -> None:
         self.reset()

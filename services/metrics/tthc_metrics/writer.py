@@ -26,6 +26,7 @@ from tthc_contract.streams import EVENTS, METRICS_GROUP
 from tthc_contract.unit_index import index_direct
 from tthc_contract.validation import ValidationContext
 
+from . import observability as om
 from .crash_witness import CrashWitness
 from .entries import Decoded, decode
 from .seen import EventClaims
@@ -166,7 +167,9 @@ class Writer:
         # Bisect: halves that insert are stored; a single row refused alone is poison.
         try:
             async with self.witness.attempt(ids):
+                started = time.perf_counter()
                 await asyncio.to_thread(self.store.insert_rows, rows)
+                om.STORE_SECONDS.observe(time.perf_counter() - started)
             return {}
         except StoreUnavailable as exc:
             if not exc.data_error:
@@ -189,6 +192,10 @@ class Writer:
             await self.redis.xack(EVENTS, METRICS_GROUP, *entry_ids[start : start + 10_000])
 
     def _count(self, stored: int, duplicates: int, dead: int, entries: int, ms: dict[str, float]) -> None:
+        om.STORED.inc(stored)
+        om.DUPLICATES.inc(duplicates)
+        om.DEAD.inc(dead)
+        om.BATCH.observe(entries)
         self.stats.batches += 1
         self.stats.stored += stored
         self.stats.duplicates += duplicates

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from tthc_contract.http import ApiError, JSONResponse
 from tthc_contract.openapi import errors
-from tthc_contract.periods import PeriodError, period_of
+from tthc_contract.periods import PERIOD_KINDS, PeriodError, period_of
 from tthc_contract.plan import Plan
 from tthc_contract.report_periods import ReportPeriod, between, parse_report_period
 
@@ -38,11 +38,26 @@ FORMATS: dict[str, tuple[Renderer, str]] = {
 }
 
 
+CURRENT = "current"
+"""``period=current`` (with ``kind`` month, quarter or year): the period of now, for links
+that must roll over by themselves (a dashboard left open on a wall screen)."""
+
+
 def report_period(
-    plan: Plan, period: str | None, first: str | None, last: str | None, now: datetime
+    plan: Plan,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    now: datetime,
+    *,
+    kind: str | None = None,
 ) -> ReportPeriod:
     """The period asked for, or a 400 saying what to send."""
     try:
+        if period == CURRENT:
+            if kind not in (None, *PERIOD_KINDS):
+                raise PeriodError(f"kind={kind!r}: month, quarter or year")
+            period = period_of(now, kind or "month").code
         if first or last:
             if not (first and last) or period:
                 raise PeriodError("send either period, or both from and to (YYYY-MM-DD)")
@@ -52,7 +67,7 @@ def report_period(
         raise ApiError(
             400,
             "bad_period",
-            f"{exc}; e.g. period=2026-03, 2026-Q1, 2026, 2026-03/ky, or from=2026-03-01&to=2026-03-31",
+            f"{exc}; e.g. period=2026-03, 2026-Q1, 2026, 2026-03/ky, current&kind=month, or from=2026-03-01&to=2026-03-31",
         ) from None
 
 
@@ -74,12 +89,13 @@ def install(app: FastAPI, plan: Plan, builder: ReportBuilder) -> None:
             )
         },
     )
-    async def reports(
+    async def reports(  # noqa: PLR0917 - FastAPI query parameters
         name: str,
         unit: str | None = None,
         period: str | None = None,
         first: str | None = Query(None, alias="from", description="YYYY-MM-DD"),
         last: str | None = Query(None, alias="to", description="YYYY-MM-DD"),
+        kind: str | None = Query(None, description="with period=current: month, quarter or year"),
     ) -> Response:
         """bieu-06, plan, evaluation (JSON); each with .xlsx, .docx or .html; monthly.{xlsx,docx,html}."""
         stem, _, ext = name.partition(".")
@@ -88,7 +104,7 @@ def install(app: FastAPI, plan: Plan, builder: ReportBuilder) -> None:
             raise ApiError(404, "unknown_report", f"no report {name!r}; reports: {known}")
         code = unit_or_404(plan, unit)
         now = datetime.now(UTC)
-        span = report_period(plan, period, first, last, now)
+        span = report_period(plan, period, first, last, now, kind=kind)
         document: ReportDocument = await read_store(builder.document, code, span, PARTS[stem], now)
         if not ext:
             body: Any = document.body() if PARTS[stem] is None else getattr(document, str(PARTS[stem]))
