@@ -18,7 +18,7 @@ case "$HOST" in 127.0.0.1|localhost) ;; *) die "Redis at $URL does not answer, a
 
 DATA="$PWD/data/redis"
 mkdir -p "$DATA"
-say "starting redis-server on 127.0.0.1:$PORT (data in $DATA, AOF everysec)"
+say "starting redis-server on 127.0.0.1:$PORT (data in $DATA, append-only file fsynced on every write)"
 redis-server deploy/local/redis.conf --port "$PORT" --dir "$DATA" \
   --pidfile "$DATA/redis.pid" --logfile "$DATA/redis.log" --daemonize yes
 for _ in $(seq 50); do
