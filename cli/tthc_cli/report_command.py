@@ -12,6 +12,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -86,16 +87,29 @@ def _filename(response: httpx.Response, ext: str) -> str:
 
 
 def to_pdf(document: Path) -> Path:
+    """Print ``document`` to a PDF beside it with headless LibreOffice.
+
+    Each conversion has a profile of its own: with the user's profile, a LibreOffice
+    already open (a desktop session, another conversion) takes the job over or holds the
+    profile's lock, and the conversion waits or ends without a file.
+    """
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise SystemExit("tthc report --pdf needs LibreOffice (Debian: apt install libreoffice-writer)")
-    subprocess.run(
-        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(document.parent), str(document)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return document.with_suffix(".pdf")
+    pdf = document.with_suffix(".pdf")
+    pdf.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tthc-lo-") as profile:
+        result = subprocess.run(
+            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+             "--convert-to", "pdf", "--outdir", str(document.parent), str(document)],
+            check=False, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    if result.returncode != 0 or not pdf.is_file():
+        # LibreOffice exits 0 when it cannot load the document: only the file tells.
+        raise SystemExit(
+            f"tthc report: LibreOffice could not print {document.name}: {result.stderr.strip()[:500]}"
+        )
+    return pdf
 
 
 def first_page_png(pdf: Path) -> Path:

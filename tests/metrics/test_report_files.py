@@ -159,17 +159,10 @@ def pdf_text(path: Path) -> str:
 
 
 def libreoffice_pdf(content: bytes, name: str, workdir: Path) -> Path:
-    soffice = installed("soffice", "libreoffice", package="libreoffice-writer libreoffice-calc")
+    installed("soffice", "libreoffice", package="libreoffice-writer libreoffice-calc")
     source = workdir / name
     source.write_bytes(content)
-    profile = f"-env:UserInstallation=file://{workdir / 'lo-profile'}"
-    subprocess.run(
-        [soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", str(workdir), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    return source.with_suffix(".pdf")
+    return report_command.to_pdf(source)
 
 
 async def test_libreoffice_prints_the_documents_with_their_figures(
