@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -87,29 +88,38 @@ def _filename(response: httpx.Response, ext: str) -> str:
 
 
 def to_pdf(document: Path) -> Path:
-    """Print ``document`` to a PDF beside it with headless LibreOffice.
+    """Print ``document`` to a PDF beside it with headless LibreOffice."""
+    return print_to_pdf([document])[0]
 
-    Each conversion has a profile of its own: with the user's profile, a LibreOffice
-    already open (a desktop session, another conversion) takes the job over or holds the
-    profile's lock, and the conversion waits or ends without a file.
+
+def print_to_pdf(documents: Sequence[Path]) -> list[Path]:
+    """Print documents of one folder to PDFs beside them, in one run of headless LibreOffice.
+
+    Each run has a profile of its own: with the user's profile, a LibreOffice already open
+    (a desktop session, another conversion) takes the job over or holds the profile's lock,
+    and the conversion waits or ends without a file.
     """
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise SystemExit("tthc report --pdf needs LibreOffice (Debian: apt install libreoffice-writer)")
-    pdf = document.with_suffix(".pdf")
-    pdf.unlink(missing_ok=True)
+    [folder] = {document.parent for document in documents}
+    pdfs = [document.with_suffix(".pdf") for document in documents]
+    if len(set(pdfs)) < len(pdfs):
+        raise ValueError(f"documents that would print to the same PDF: {sorted(map(str, documents))}")
+    for pdf in pdfs:
+        pdf.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="tthc-lo-") as profile:
         result = subprocess.run(
             [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-             "--convert-to", "pdf", "--outdir", str(document.parent), str(document)],
-            check=False, capture_output=True, text=True, timeout=300,
+             "--convert-to", "pdf", "--outdir", str(folder), *map(str, documents)],
+            check=False, capture_output=True, text=True, timeout=120 + 60 * len(documents),
         )  # fmt: skip
-    if result.returncode != 0 or not pdf.is_file():
-        # LibreOffice exits 0 when it cannot load the document: only the file tells.
+    # LibreOffice exits 0 when it cannot load a document: only the files tell.
+    if missing := [d.name for d, pdf in zip(documents, pdfs, strict=True) if not pdf.is_file()]:
         raise SystemExit(
-            f"tthc report: LibreOffice could not print {document.name}: {result.stderr.strip()[:500]}"
+            f"tthc report: LibreOffice could not print {', '.join(missing)}: {result.stderr.strip()[:500]}"
         )
-    return pdf
+    return pdfs
 
 
 def first_page_png(pdf: Path) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from tthc_cli.report_command import to_pdf
+from tthc_cli.report_command import print_to_pdf, to_pdf
 
 from ..servers import installed
 
@@ -45,3 +45,13 @@ def test_a_document_libreoffice_cannot_load_is_an_error(home: Path, tmp_path: Pa
     # LibreOffice says "source file could not be loaded" and exits 0.
     with pytest.raises(SystemExit, match=r"LibreOffice could not print gone\.docx"):
         to_pdf(tmp_path / "gone.docx")
+
+
+def test_one_run_prints_several_and_names_what_it_could_not(home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "plan.docx"
+    docx.Document().save(str(source))
+    with pytest.raises(SystemExit, match=r"could not print gone\.docx:") as failed:
+        print_to_pdf([source, tmp_path / "gone.docx"])
+    assert "plan.docx" not in str(failed.value) and source.with_suffix(".pdf").is_file()
+    with pytest.raises(ValueError, match="the same PDF"):
+        print_to_pdf([source, source.with_suffix(".xlsx")])
