@@ -29,7 +29,7 @@ from tthc_metrics.reports.labels import (
 )
 
 from ..servers import installed
-from .test_report_files import MARCH, api  # noqa: F401 - the fixture
+from .test_report_files import MARCH, api, pdf_text  # noqa: F401 - api: the fixture
 
 PARTS = ("bieu-06", "plan", "evaluation")
 PERIOD_LINE = "Từ ngày 15/02/2026 đến ngày 14/03/2026"
@@ -38,13 +38,6 @@ MONTHLY_PHRASES = (
     "BÁO CÁO", "Biểu số 06/VPCP/KSTT", "Tổng cộng", "Lĩnh vực khác", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN",
     "CHỦ TỊCH", "Xếp loại", "Tỷ lệ hồ sơ trực tuyến",
 )  # fmt: skip
-
-
-def pdf_text(path: Path) -> str:
-    pdftotext = installed("pdftotext", package="poppler-utils")
-    return subprocess.run(
-        [pdftotext, "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
 
 
 def page_size(pdf: Path) -> tuple[int, int]:
