@@ -11,12 +11,14 @@ The instants are S = ``from`` 00:00 and E = the day after ``to``, 00:00 (Asia/Ho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from .periods import FIRST_YEAR, LAST_YEAR, LOCAL_TZ, Period, PeriodError, parse_period
 
 STATUTORY = "/ky"
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +62,22 @@ def statutory(period: Period, end_day: int, code: str | None = None) -> ReportPe
 
 
 def between(first_text: str, last_text: str) -> ReportPeriod:
-    try:
-        first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
-    except ValueError:
-        raise PeriodError(f"from={first_text!r}, to={last_text!r}: dates are YYYY-MM-DD") from None
+    first, last = _day("from", first_text), _day("to", last_text)
     if last < first:
         raise PeriodError(f"to={last_text} is before from={first_text}")
     if first.year < FIRST_YEAR or last.year > LAST_YEAR:
         raise PeriodError(f"dates must lie between {FIRST_YEAR} and {LAST_YEAR}")
     return ReportPeriod(first, last, f"{first}..{last}", f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}")
+
+
+def _day(name: str, text: str) -> date:
+    # Strictly YYYY-MM-DD: Python 3.11's fromisoformat also takes 20260301 and 2026-W10-1.
+    if not _DAY.fullmatch(text):
+        raise PeriodError(f"{name}={text!r}: write the date as YYYY-MM-DD, e.g. 2026-03-01")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f"{name}={text!r}: there is no such day") from None
 
 
 def previous(report: ReportPeriod, end_day: int) -> ReportPeriod | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tthc_contract.periods import PeriodError
+from tthc_contract.periods import LOCAL_TZ, PeriodError
 from tthc_contract.report_periods import between, closed_statutory, parse_report_period, previous
 
 
@@ -44,12 +45,26 @@ def test_instants_are_local_midnights() -> None:
 
 
 @pytest.mark.parametrize(
-    ("first", "last"),
-    [("2026-03-05", "2026-03-01"), ("2026-3-1", "2026-03-05"), ("1999-12-31", "2000-01-02")],
+    ("first", "last", "says"),
+    [
+        ("2026-03-05", "2026-03-01", "to=2026-03-01 is before from=2026-03-05"),
+        ("2026-3-1", "2026-03-05", "from='2026-3-1': write the date as YYYY-MM-DD"),
+        ("2026-03-01", "20260305", "to='20260305': write the date as YYYY-MM-DD"),
+        ("2026-W10-1", "2026-03-05", "from='2026-W10-1': write the date as YYYY-MM-DD"),
+        ("2026-02-28", "2026-02-29", "to='2026-02-29': there is no such day"),
+        ("1999-12-31", "2000-01-02", "between 2000 and 2099"),
+    ],
 )
-def test_bad_dates(first: str, last: str) -> None:
-    with pytest.raises(PeriodError):
+def test_bad_dates(first: str, last: str, says: str) -> None:
+    with pytest.raises(PeriodError, match=re.escape(says)):
         between(first, last)
+
+
+def test_a_leap_day_and_a_single_day() -> None:
+    assert between("2028-02-29", "2028-02-29").bounds() == (
+        datetime(2028, 2, 29, tzinfo=LOCAL_TZ),
+        datetime(2028, 3, 1, tzinfo=LOCAL_TZ),
+    )
 
 
 @given(st.dates(date(2001, 1, 1), date(2098, 12, 31)), st.integers(1, 28))
