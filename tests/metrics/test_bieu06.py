@@ -9,13 +9,13 @@ import random
 from datetime import datetime
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 from tthc_contract.report_periods import between, parse_report_period
+from tthc_metrics.reports import model
 from tthc_metrics.reports.figures import KEYS
 from tthc_metrics.reports.service import ReportBuilder
 from tthc_metrics.store import Store
@@ -25,7 +25,6 @@ from . import oracle
 from .events import received, rescheduled, resolved, t
 from .test_indicators import histories, store_events
 
-pytestmark = pytest.mark.asyncio
 LATER = datetime(2026, 12, 1, tzinfo=LOCAL_TZ)
 """An instant after every period of these tests: closed periods are described at their end."""
 
@@ -70,7 +69,21 @@ def identities(row: dict[str, int]) -> None:
 def by_field(body: dict[str, Any]) -> dict[str, dict[str, int]]:
     for row in [*body["rows"], body["total"]]:
         identities(row)
+    order = [(-r["received_total"], r["field"]) for r in body["rows"]]
+    assert order == sorted(order), "the largest received_total first, then by name"
     return {r["field"]: {k: r[k] for k in KEYS} for r in body["rows"]}
+
+
+def test_rows_by_received_total_then_by_name() -> None:
+    def row(field: str, received: int) -> dict[str, Any]:
+        return {"field": field, **dict.fromkeys(KEYS, 0), "received_total": received}
+
+    rows = [row("Hộ tịch", 2), row("Đất đai", 5), row("", 2), row("Chứng thực", 2), row("Xây dựng", 7)]
+    body = model.bieu06(
+        "kt", between("2026-03-01", "2026-03-31"), datetime(2026, 4, 1, tzinfo=LOCAL_TZ), rows
+    )
+    assert [r["field"] for r in body["rows"]] == ["Xây dựng", "Đất đai", "", "Chứng thực", "Hộ tịch"]
+    assert body["total"]["received_total"] == 18
 
 
 async def test_every_column_of_the_statutory_period(writer: Writer, store: Store, plan: Plan) -> None:

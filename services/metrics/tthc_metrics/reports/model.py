@@ -36,7 +36,9 @@ def header(unit: str, report: ReportPeriod, as_of: datetime) -> dict[str, Any]:
 
 
 def bieu06(unit: str, report: ReportPeriod, as_of: datetime, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    ordered = sorted(rows, key=lambda r: (-r["received_total"], r["field"] or "\uffff"))
+    # SPEC 8: the largest received_total first, then by name: the field as sent, so the
+    # row "" (shown as "Lĩnh vực khác") comes first among equal totals.
+    ordered = sorted(rows, key=lambda r: (-r["received_total"], r["field"]))
     total = {key: sum(r[key] for r in rows) for key in KEYS}
     return {**header(unit, report, as_of), "rows": ordered, "total": total}
 
