@@ -32,10 +32,21 @@ def session_store(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Itera
     store.close()
 
 
+def empty_store(store: Store) -> None:
+    """Empty what the tests write (the engine stays: chDB hosts one per process)."""
+    for table in ("events", "case_facts", "feedback_facts", "alert_changes"):
+        store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
+
+
+async def start_afresh(store: Store, redis: aredis.Redis) -> None:
+    """An empty store and an empty Redis database, within one test (hypothesis examples)."""
+    empty_store(store)
+    await redis.flushdb()
+
+
 @pytest.fixture
 def store(session_store: Store, plan: Plan) -> Store:
-    for table in ("events", "case_facts", "feedback_facts", "alert_changes"):
-        session_store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
+    empty_store(session_store)
     session_store.sync_plan(plan)
     return session_store
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,9 +61,17 @@ def simulate(env: dict[str, str], url: str, run_id: str, online: float, cases: i
     subprocess.run([*tthc_command(), *args], env=env, check=True, capture_output=True, timeout=180)
 
 
-def test_kt_below_target_fires_once_notifies_and_resolves(
-    tmp_path: Path, redis_server: RedisServer, redis_url: str, sink: WebhookSink
-) -> None:
+@dataclass
+class KtAlerting:
+    """A plan routing Phòng Kinh tế's alerts to a webhook, a real Alertmanager started on
+    it, and the environment of a quick ``tthc up`` (1 s pending, grouping and reposts)."""
+
+    alertmanager: AlertmanagerServer
+    config: Path
+    env: dict[str, str]
+
+
+def kt_alerting(tmp_path: Path, redis_url: str, sink: WebhookSink) -> KtAlerting:
     data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
     data["alerts"] = {**data["alerts"], "pending": "1s"}
     data["routes"] = [{"name": "Phòng Kinh tế", "units": ["kt"], "webhook": sink.url}]
@@ -86,6 +95,14 @@ def test_kt_below_target_fires_once_notifies_and_resolves(
         TTHC_INGEST_WORKERS="1",
         TTHC_METRICS_FLUSH_MS="100",
     )
+    return KtAlerting(alertmanager, config, env)
+
+
+def test_kt_below_target_fires_once_notifies_and_resolves(
+    tmp_path: Path, redis_server: RedisServer, redis_url: str, sink: WebhookSink
+) -> None:
+    setup = kt_alerting(tmp_path, redis_url, sink)
+    alertmanager, env = setup.alertmanager, setup.env
     up = subprocess.Popen([*tthc_command(), "up"], env=env)
     ingest = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
     alerts = f"http://127.0.0.1:{env['TTHC_ALERTS_PORT']}"

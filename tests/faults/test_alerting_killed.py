@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +23,17 @@ import orjson
 import psutil
 import pytest
 import redis
-import yaml
 
-from tthc_alerts.am_config import Delivery, write
 from tthc_contract.periods import period_of
-from tthc_contract.plan import parse_plan
 from tthc_contract.streams import ALERTS, BODY_FIELD
 
-from ..alerts.test_e2e import simulate, until
+from ..alerts.test_e2e import kt_alerting, simulate, until
 from ..cli.test_up import child_named
-from ..conftest import PLAN_PATH
 from ..servers import (
-    AlertmanagerServer,
     RedisServer,
     WebhookSink,
     stop_process,
     tthc_command,
-    tthc_env,
     wait_http,
 )
 
@@ -62,29 +56,8 @@ def settle(seconds: float = 6.0) -> None:
 def test_alerts_and_alertmanager_killed_in_turn(
     tmp_path: Path, redis_server: RedisServer, redis_url: str, sink: WebhookSink
 ) -> None:
-    data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
-    data["alerts"] = {**data["alerts"], "pending": "1s"}
-    data["routes"] = [{"name": "Phòng Kinh tế", "units": ["kt"], "webhook": sink.url}]
-    plan_file = tmp_path / "plan.yaml"
-    plan_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    config = write(
-        parse_plan(data, str(plan_file)),
-        Delivery(group_wait=timedelta(seconds=1), group_interval=timedelta(seconds=1)),
-        tmp_path / "am",
-    )
-    alertmanager = AlertmanagerServer(tmp_path / "am-data")
-    alertmanager.start(config)
-    env = tthc_env(
-        tmp_path,
-        redis_url,
-        TTHC_PLAN=str(plan_file),
-        TTHC_ALERTMANAGER_URL=alertmanager.url,
-        TTHC_METRICS_SNAPSHOT_MIN_GAP_MS="200",
-        TTHC_ALERTS_TICK_S="0.5",
-        TTHC_ALERTS_REPOST_S="1",
-        TTHC_INGEST_WORKERS="1",
-        TTHC_METRICS_FLUSH_MS="100",
-    )
+    setup = kt_alerting(tmp_path, redis_url, sink)
+    alertmanager, config, env = setup.alertmanager, setup.config, setup.env
     up = subprocess.Popen([*tthc_command(), "up"], env=env)
     ingest = f"http://127.0.0.1:{env['TTHC_INGEST_PORT']}"
     alerts = f"http://127.0.0.1:{env['TTHC_ALERTS_PORT']}"

@@ -13,6 +13,7 @@ from typing import Any
 from tthc_contract.events import parse_rfc3339
 from tthc_contract.periods import LOCAL_TZ, Period
 from tthc_contract.plan import Plan
+from tthc_metrics.reports.figures import KEYS  # the column names only: the counting is written here again
 
 
 @dataclass
@@ -155,21 +156,6 @@ def _feedback(
     out["feedback_on_time"] += (min(resolutions) <= due) if resolutions else (at <= due)
 
 
-BIEU06_KEYS = (
-    "received_total",
-    "received_online",
-    "received_offline",
-    "carried_over",
-    "resolved_total",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "pending_total",
-    "pending_on_time",
-    "pending_late",
-)
-
-
 def bieu06(
     events: list[dict[str, Any]], plan: Plan, unit: str, start: datetime, end: datetime, now: datetime
 ) -> dict[str, dict[str, int]]:
@@ -196,7 +182,7 @@ def bieu06(
         # H: received before A, not ended before S
         if rec.data["unit"] not in units or rec.time >= at or (end_at is not None and end_at < start):
             continue
-        row = rows.setdefault(rec.data.get("field") or "", dict.fromkeys(BIEU06_KEYS, 0))
+        row = rows.setdefault(rec.data.get("field") or "", dict.fromkeys(KEYS, 0))
         online = rec.data["channel"] in ("online_full", "online_partial")
         ended_in = end_at is not None and end_at < at
         row["received_total"] += 1

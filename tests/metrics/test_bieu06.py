@@ -21,6 +21,7 @@ from tthc_metrics.reports.service import ReportBuilder
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from ..conftest import start_afresh
 from . import oracle
 from .events import received, rescheduled, resolved, t
 from .test_indicators import histories, store_events
@@ -193,9 +194,7 @@ async def test_sql_agrees_with_the_spec_on_any_history(
     period: str,
     rnd: random.Random,
 ) -> None:
-    for table in ("events", "case_facts", "feedback_facts"):
-        session_store.call("write", lambda c, tbl=table: c.command(f"TRUNCATE TABLE {tbl}"))
-    await writer.redis.flushdb()
+    await start_afresh(session_store, writer.redis)
     await store_events(writer, events, batches)
     report = parse_report_period(period, plan.spec.reports.period_end_day)
     start, end = report.bounds()

@@ -28,6 +28,7 @@ from tthc_metrics.indicators import indicator_list
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from ..conftest import start_afresh
 from .conftest import SIGNER
 
 pytestmark = pytest.mark.asyncio
@@ -92,12 +93,6 @@ async def stored_counts(client: aredis.Redis, writer: Writer, store: Store, plan
     return {key: indicator_list(value, plan.targets(key[0])) for key, value in counts.items()}
 
 
-async def reset(client: aredis.Redis, store: Store) -> None:
-    await client.flushdb()
-    for table in ("events", "case_facts", "feedback_facts"):
-        store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
-
-
 async def test_cloudevents_and_portal_records_give_the_same_indicators(
     redis: aredis.Redis, writer: Writer, store: Store, plan: Plan
 ) -> None:
@@ -110,7 +105,7 @@ async def test_cloudevents_and_portal_records_give_the_same_indicators(
             assert (await ingest.post("/v1/events", content=body, headers=HEADERS)).status_code == 202
         as_events = await stored_counts(redis, writer, store, plan)
 
-        await reset(redis, store)
+        await start_afresh(store, redis)
         records: list[tuple[datetime, dict[str, Any], bool]] = []
         others: list[Timed] = []
         for case in every:

@@ -24,6 +24,7 @@ from tthc_metrics import reads
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from ..conftest import start_afresh
 from . import oracle
 from .conftest import entries
 from .events import (
@@ -414,9 +415,7 @@ async def test_sql_agrees_with_the_spec_on_any_history(
     hours: int,
     rnd: random.Random,
 ) -> None:
-    for table in ("events", "case_facts", "feedback_facts"):
-        session_store.call("write", lambda c, tbl=table: c.command(f"TRUNCATE TABLE {tbl}"))
-    await writer.redis.flushdb()
+    await start_afresh(session_store, writer.redis)
     await store_events(writer, events, batches)
     at = BASE + timedelta(hours=hours)
     for unit in rnd.sample(["dong-phu", *UNITS], 2):
