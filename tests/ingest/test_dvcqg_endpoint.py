@@ -20,6 +20,7 @@ from tthc_contract.plan import Plan, parse_plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import DEAD, EVENTS, INGEST_STATS
 from tthc_ingest.app import create_app
+from tthc_ingest.dvcqg.portal import PROGRESS
 from tthc_ingest.dvcqg.relay import PortalRelay
 from tthc_ingest.keys import KeyRing, key_hash
 from tthc_ingest.publisher import EventPublisher
@@ -150,8 +151,13 @@ async def test_progress_is_counted_and_bad_requests_are_400(
         and "3" in response.json()["message"]
     )
     assert redis.Redis.from_url(redis_url).hget(INGEST_STATS, "dvcqg_progress") == b"3"
+    junk = await post(client, {"service": PROGRESS, "data": [{"MaHoSo": "A"}, None, {"MaHoSo": 7}]})
+    assert junk.status_code == 422 and [r["index"] for r in junk.json()["records"]] == [1, 2]
+    assert redis.Redis.from_url(redis_url).hget(INGEST_STATS, "dvcqg_progress") == b"3", "nothing counted"
     for body, fragment in (
-        ({"service": "LayThuTuc"}, "not supported"),
+        ({"service": "LayThuTuc"}, "service 'LayThuTuc' is not supported"),
+        ({"data": []}, "the field service is missing"),
+        ([record()], "the body must be a JSON object"),
         ({"service": "DongBoHoSoMC", "data": {}}, "list"),
     ):
         bad = await post(client, body)
@@ -261,6 +267,29 @@ async def test_relay_forwards_first_and_answers_with_the_portals_answer(
             and "không trả lời" in slow.json()["message"]
         )
         assert len(stored(redis_url)) == before, "no answer from the portal: nothing published"
+
+
+async def test_relay_publishes_every_record_that_can_be_whatever_refuses_the_others(
+    redis_url: str, portal: Portal
+) -> None:
+    """Three refusals one after the other (invalid events, the key's units, a case of
+    another unit): each leaves its record out, and the last record is still published."""
+    async with await bridge(redis_url, PortalRelay(portal.url, timeout_s=1.0)) as client:
+        assert (await post(client, sync_request(record(MaHoSo="KT-1")))).status_code == 200
+        records = [
+            record(MaHoSo="VP-\u0001", DonViXuLy="vpdkdd"),  # a control character: invalid events
+            record(MaHoSo="VP-KT"),  # received for kt, which this key may not send for
+            record(MaHoSo="KT-1", DonViXuLy="vpdkdd"),  # moves kt's case
+            record(MaHoSo="VP-OK", DonViXuLy="vpdkdd"),
+        ]
+        response = await post(client, sync_request(*records), key=VPDKDD_KEY)
+        assert response.status_code == 200 and response.json()["error_code"] == "0", "the portal's answer"
+        ok = [e for e in stored(redis_url) if e["subject"] == "VP-OK"]
+        assert sorted(e["type"] for e in ok) == ["tthc.case.received", "tthc.case.synced"]
+        assert not [e for e in stored(redis_url) if e["subject"] in ("VP-\u0001", "VP-KT")]
+        letters = [f for _, f in redis.Redis.from_url(redis_url).xrange(DEAD)]
+        codes = sorted(orjson.loads(f[b"original.record"])["MaHoSo"] for f in letters)
+        assert codes == sorted(["KT-1", "VP-KT", "VP-\u0001"])
 
 
 async def test_relay_to_a_portal_that_is_down(redis_url: str) -> None:

@@ -41,6 +41,7 @@ from .portal import (
     parse_request,
     portal_error,
     progress_counted,
+    progress_problems,
     refused,
 )
 from .relay import PortalAnswer, PortalRelay
@@ -111,6 +112,8 @@ class DvcqgBridge:
     async def translated(self, body: bytes, credential: Credential) -> Response:
         portal = parse_request(body)
         if portal.service == PROGRESS:
+            if problems := progress_problems(portal.records):
+                raise refused(422, problems)
             await self._count("dvcqg_progress", len(portal.records), PROGRESS, "counted")
             return JSONResponse(progress_counted(len(portal.records)))
         translation = translate_all(portal.records, Context(self.plan, credential.source))
@@ -162,14 +165,22 @@ class DvcqgBridge:
         return _as_received(answer)
 
     async def _publish_what_can_be(self, translation: Translation, credential: Credential) -> bool:
-        """Publish the events of every record that can be; the others go to tthc:dead."""
-        for _ in range(3):
+        """Publish the events of every record that can be; the others go to tthc:dead.
+
+        Each refusal (invalid events, events outside the key's units, cases received for
+        other units) names records; they are left out and the rest is tried again. Every
+        round leaves out at least one record, so this ends.
+        """
+        while translation.events:
             try:
                 checked = self._checked(translation, credential)
                 published = await self.submission.publish(checked, credential)
             except ApiError as exc:
-                translation.refused += refused_by_events(translation, exc.status, exc.detail)
-                translation = translation.without({r.index for r in translation.refused})
+                refused = refused_by_events(translation, exc.status, exc.detail)
+                if not refused:  # names no record (never seen): retrying could not end
+                    log.error("dvcqg.unattributed_refusal", status=exc.status, detail=str(exc.detail)[:500])
+                    return False
+                translation = translation.refusing(refused)
                 continue
             if published is None:
                 return False

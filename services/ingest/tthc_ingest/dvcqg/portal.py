@@ -54,8 +54,20 @@ def parse_request(body: bytes) -> PortalRequest:
         raise portal_error(
             400, "Nội dung không phải JSON hợp lệ", f"the body is not valid JSON ({exc})"
         ) from None
-    if not isinstance(parsed, dict) or parsed.get("service") not in SERVICES:
-        service = parsed.get("service") if isinstance(parsed, dict) else None
+    if not isinstance(parsed, dict):
+        raise portal_error(
+            400,
+            "Nội dung phải là một đối tượng JSON có service và data",
+            'the body must be a JSON object: {"service": "DongBoHoSoMC", "data": [...]}',
+        )
+    if "service" not in parsed:
+        raise portal_error(
+            400,
+            "Thiếu trường service; dùng DongBoHoSoMC hoặc CapNhatTienDoHoSoMC",
+            "the field service is missing; send DongBoHoSoMC or CapNhatTienDoHoSoMC",
+        )
+    if parsed["service"] not in SERVICES:
+        service = parsed["service"]
         raise portal_error(
             400,
             f"Dịch vụ {service!r} không được hỗ trợ; dùng DongBoHoSoMC hoặc CapNhatTienDoHoSoMC",
@@ -97,6 +109,21 @@ def portal_error(status: int, vi: str, en: str, records: list[RefusedRecord] | N
     if records:
         body["records"] = [r.body() for r in records]
     return ApiError(status, "portal", body)
+
+
+def progress_problems(records: list[Any]) -> list[RefusedRecord]:
+    """Progress steps are only counted, but each must at least name its dossier."""
+    return [
+        RefusedRecord(
+            index,
+            step.get("MaHoSo") if isinstance(step, dict) else None,
+            "MaHoSo",
+            "mỗi bước tiến độ phải là một đối tượng JSON có MaHoSo",
+            "each progress step must be a JSON object with a MaHoSo (text)",
+        )
+        for index, step in enumerate(records)
+        if not (isinstance(step, dict) and isinstance(step.get("MaHoSo"), str) and step["MaHoSo"].strip())
+    ]
 
 
 def refused(status: int, records: list[RefusedRecord]) -> ApiError:

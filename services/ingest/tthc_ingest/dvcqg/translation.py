@@ -31,10 +31,13 @@ class Translation:
         record = self.records[index]
         return record.get("MaHoSo") if isinstance(record, dict) else None
 
-    def without(self, indexes: set[int]) -> Translation:
-        """The same translation, the events of the records ``indexes`` left out."""
-        kept = [(e, o) for e, o in zip(self.events, self.owners, strict=True) if o not in indexes]
-        return Translation([e for e, _ in kept], [o for _, o in kept], list(self.refused), self.records)
+    def refusing(self, refused: list[RefusedRecord]) -> Translation:
+        """The records ``refused`` refused as well, their events left out."""
+        gone = {r.index for r in refused}
+        kept = [(e, o) for e, o in zip(self.events, self.owners, strict=True) if o not in gone]
+        return Translation(
+            [e for e, _ in kept], [o for _, o in kept], [*self.refused, *refused], self.records
+        )
 
 
 def translate_all(records: list[Any], ctx: Context) -> Translation:
