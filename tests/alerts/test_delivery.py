@@ -85,6 +85,43 @@ async def test_grouped_per_unit_repeated_resolved(
         server.stop()
 
 
+async def test_a_change_made_while_posting_stays_queued(
+    tmp_path: Path, redis: aredis.Redis, sink: WebhookSink
+) -> None:
+    """kt comes back on target while its firing alert is on its way to Alertmanager: the
+    resolution is not taken for delivered with it, and the next round posts it."""
+    plan = plan_with(alerts={"pending": "0s"}, routes=[{"units": ["*"], "webhook": sink.url}])
+    server = alertmanager_for(tmp_path, plan)
+    engine = await new_engine(plan, redis)
+    posted: list[list[dict[str, Any]]] = []
+
+    class ResolvedDuringThePost(AlertmanagerClient):
+        async def post(self, alerts: list[dict[str, Any]]) -> None:
+            posted.append(alerts)
+            if len(posted) == 1:
+                await fire(engine, "kt")  # a snapshot arrives while this post is in flight
+            await super().post(alerts)
+
+    client = ResolvedDuringThePost(server.url)
+    deliverer = Deliverer(engine, client, engine.plan, repost_s=0.5, source_url="http://metrics.example")
+    key = f"kt/online_rate/{MONTH}"
+    try:
+        await fire(engine, "kt", online_rate=(80, 100))
+        await deliverer.deliver_once()
+        assert [a["labels"]["indicator"] for a in posted[0]] == ["online_rate"]
+        assert await engine.store.outbox() == {key}, "the resolution is still to be posted"
+        await eventually(lambda: bool(notifications_for(sink, "kt")))  # the firing alert, notified
+        await deliverer.deliver_once()
+        [resolution] = posted[1]
+        assert datetime.fromisoformat(resolution["endsAt"]) <= datetime.now(UTC)
+        assert await engine.store.outbox() == set()
+        await eventually(
+            lambda: any(n["status"] == "resolved" for n in notifications_for(sink, "kt")), timeout=20
+        )
+    finally:
+        server.stop()
+
+
 async def test_a_silence_mutes_a_unit(tmp_path: Path, redis: aredis.Redis, sink: WebhookSink) -> None:
     plan = plan_with(alerts={"pending": "0s"}, routes=[{"units": ["*"], "webhook": sink.url}])
     server = alertmanager_for(tmp_path, plan)

@@ -22,6 +22,7 @@ from . import observability as om
 from .alertmanager import AlertmanagerClient, DeliveryFailed
 from .engine import AlertEngine
 from .records import for_alertmanager
+from .state_store import Record
 
 log = get_logger("tthc.alerts.delivery")
 
@@ -41,8 +42,9 @@ class Deliverer:
 
     async def deliver_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(UTC)
-        outbox = await self.engine.store.outbox()
-        records = [r for r in self.engine.records.values() if r.status == "firing" or r.id in outbox]
+        async with self.engine.lock:  # the queued changes and the records of one same state
+            outbox = await self.engine.store.outbox()
+            records = [r for r in self.engine.records.values() if r.status == "firing" or r.id in outbox]
         payload = [
             for_alertmanager(r, self.plan.names[r.unit], now, self.keep_alive, self.source_url)
             for r in records
@@ -57,9 +59,17 @@ class Deliverer:
         elif not await self.client.ready():
             # Nothing to post: ask anyway, so that an Alertmanager gone is known before it is needed.
             raise DeliveryFailed(f"Alertmanager at {self.client.url} does not answer /-/ready")
-        await self.engine.store.delivered(outbox)
+        await self._done(outbox, records)
         self.last_delivered_at = now
         return len(payload)
+
+    async def _done(self, outbox: set[str], posted: list[Record]) -> None:
+        """Unqueue what was posted as it still is; a change made during the post stays queued."""
+        as_posted = {r.id: r for r in posted}
+        async with self.engine.lock:
+            await self.engine.store.delivered(
+                i for i in outbox if self.engine.records.get(i) == as_posted.get(i)
+            )
 
     async def run(self) -> None:
         delay = 1.0

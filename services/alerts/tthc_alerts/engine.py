@@ -36,7 +36,8 @@ class AlertEngine:
         self.records: dict[str, Record] = {}
         self.changed = asyncio.Event()
         self.on_change = on_change or []
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()
+        """Held while the state changes (in Redis, then in memory): delivery reads both under it."""
 
     async def start(self) -> None:
         self.records = await self.store.load()
@@ -49,7 +50,7 @@ class AlertEngine:
         at = datetime.fromisoformat(body["as_of"])
         if body["unit"] not in self.plan.unit_codes or body["period"] not in self.watched(at):
             return
-        async with self._lock:
+        async with self.lock:
             updates = []
             for item in body["indicators"]:
                 obs = Observation(
@@ -71,7 +72,7 @@ class AlertEngine:
         unit = body["unit"]
         if unit not in self.plan.unit_codes or not body["items"]:
             return
-        async with self._lock:
+        async with self.lock:
             if self._warned_recently(unit, now):
                 return  # the items wait for the next batch; they stay in the due-soon list
             warned = await self.store.warned(unit)
@@ -99,7 +100,7 @@ class AlertEngine:
         """Time passing: pending alerts fire, warnings end, old periods and records go."""
         now = now or datetime.now(UTC)
         watched = self.watched(now)
-        async with self._lock:
+        async with self.lock:
             updates: list[tuple[Record, bool]] = []
             for record in list(self.records.values()):
                 if isinstance(record, DueSoonWarning):
