@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from . import commands
+from .exit_codes import EX_CONFIG
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         # Some defaults come from the settings: a bad TTHC_* variable stops every command.
         print(f"tthc: bad configuration (TTHC_* environment variables):\n{exc}", file=sys.stderr)
-        code = 2
+        code = EX_CONFIG
     sys.exit(code)
 
 

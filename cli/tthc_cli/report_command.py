@@ -3,7 +3,7 @@
 The files come from the metrics API (in the embedded mode only metrics opens the store):
 ``monthly.docx`` (to sign), ``monthly.xlsx`` (Biểu 06 and the tables), ``monthly.html``.
 ``--pdf`` also prints the .docx to PDF with LibreOffice; ``--png`` renders its first page
-(pdftoppm), the picture the README shows.
+(pdftoppm), the picture docs/reports.md shows.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 A child that dies is restarted with exponential backoff (reset once it has run for a
 while); Ctrl-C or SIGTERM stops every child with SIGTERM, then SIGKILL after a grace
-period. Redis must answer before anything starts.
+period. The configuration must be valid (the plan, ``TTHC_API_KEYS``) and Redis must
+answer before anything starts. A child that exits with ``EX_CONFIG`` (78: its
+configuration is wrong, say a plan edited since) is not restarted, which would only
+repeat the failure: every child is stopped and ``tthc up`` exits with 78 and the reason.
 
 Children die with the supervisor, however it ends: each asks Linux for SIGTERM when its
 parent dies (``PR_SET_PDEATHSIG``), so a ``kill -9`` of ``tthc up`` leaves nothing
@@ -28,6 +31,9 @@ import redis
 
 from tthc_contract.logs import configure_logging, get_logger
 from tthc_contract.settings import Settings
+
+from .exit_codes import EX_CONFIG
+from .runner import configuration_problem
 
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
@@ -87,13 +93,20 @@ def _start(child: Child) -> None:
     log.info("child.started", child=child.name, pid=child.process.pid, restarts=child.restarts)
 
 
-def _check(child: Child, now: float) -> None:
+def _check(child: Child, now: float) -> int | None:
+    """Restart ``child`` if it died and its time has come; its exit status if it died of EX_CONFIG."""
     if child.process is not None:
         code = child.process.poll()
         if code is None:
             if now - child.started_at > STABLE_AFTER_S:
                 child.backoff_s = BACKOFF_START_S
-            return
+            return None
+        if code == EX_CONFIG:
+            log.error(
+                "child.bad_configuration", child=child.name, exit_code=code, action="stopping everything"
+            )
+            child.process = None
+            return code
         log.warning("child.died", child=child.name, exit_code=code, restart_in_s=child.backoff_s)
         child.process = None
         child.restart_at = now + child.backoff_s
@@ -101,6 +114,7 @@ def _check(child: Child, now: float) -> None:
     if child.restart_at is not None and now >= child.restart_at:
         child.restarts += 1
         _start(child)
+    return None
 
 
 def _stop_all(children: list[Child]) -> None:
@@ -161,6 +175,10 @@ def wait_for_ports(ports: dict[str, tuple[str, int]], timeout_s: float = PORTS_W
 def up(names: list[str]) -> int:
     settings = Settings()
     configure_logging("up", settings.log_level, settings.log_format)
+    problem = configuration_problem(settings)
+    if problem:
+        print(f"tthc up: {problem}", file=sys.stderr)
+        return EX_CONFIG
     problem = redis_problem(settings.redis_url) or wait_for_ports(service_ports(settings, names))
     if problem:
         print(f"tthc up: {problem}", file=sys.stderr)
@@ -176,13 +194,26 @@ def up(names: list[str]) -> int:
     children = [Child(name) for name in names]
     for child in children:
         _start(child)
+    misconfigured: Child | None = None
     try:
-        while not stopping:
+        while not stopping and misconfigured is None:
             now = time.monotonic()
             for child in children:
-                _check(child, now)
-            time.sleep(0.2)
+                if _check(child, now) == EX_CONFIG:
+                    misconfigured = child
+                    break
+            else:
+                time.sleep(0.2)
     finally:
         log.info("up.stopping", children=[c.name for c in children])
         _stop_all(children)
+    if misconfigured is not None:
+        # The child said why on stderr; say it again last, where it is seen.
+        reason = configuration_problem(settings) or "see its message above"
+        print(
+            f"tthc up: {misconfigured.name} cannot start with this configuration (exit status "
+            f"{EX_CONFIG}), so it is not restarted and every service is stopped: {reason}",
+            file=sys.stderr,
+        )
+        return EX_CONFIG
     return 0

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     alerts_port: int = 8083
 
     dvcqg_upstream: str | None = None
-    """The portal's sync URL: set, /v1/dvcqg relays every request there first (SPEC section 9)."""
+    """The portal's base URL: set, /v1/dvcqg/<path> relays every request to <base>/<path> first (SPEC 9.1)."""
     dvcqg_timeout: float = Field(30.0, gt=0, le=600)
     """Seconds the portal has to answer a relayed request; then the bridge answers 503."""
 
@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     grafana_token: SecretStr | None = None
 
     log_level: str = "INFO"
-    log_format: str = Field("json", pattern="^(json|console)$")
+    log_format: str = Field("auto", pattern="^(auto|json|console)$")
+    """``auto``: readable lines when stderr is a terminal, one JSON object per line otherwise."""
 
     metrics_flush_rows: int = Field(10_000, ge=1)
     metrics_flush_ms: int = Field(200, ge=1)

@@ -22,7 +22,7 @@ from ..servers import AlertmanagerServer, Mailbox, WebhookSink
 from .conftest import alertmanager_for, new_engine, plan_with
 from .snapshots import snapshot
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.real_clock]
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.real_clock, pytest.mark.clock]
 NOW = datetime.now(UTC)
 MONTH = period_of(NOW, "month").code
 

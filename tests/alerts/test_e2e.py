@@ -30,7 +30,7 @@ from ..servers import (
     wait_http,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock, pytest.mark.clock]
 CLEAN_KT = [
     "kt.feedback_per_case=0",
     "kt.online_payment_rate=1",

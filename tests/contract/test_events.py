@@ -132,6 +132,7 @@ def test_every_example_is_valid_and_schema_names_every_type() -> None:
         assert kind in schema
 
 
+@pytest.mark.clock
 @given(st.integers(0, 10_000), st.lists(st.sampled_from(sorted(KNOBS)), max_size=3), st.floats(0, 1))
 @settings(max_examples=40, deadline=None)
 def test_everything_the_simulator_generates_is_valid(seed: int, knobs: list[str], share: float) -> None:

@@ -100,6 +100,7 @@ def test_dashboards_are_stored_as_grafana_12_stores_them(dashboards: dict[str, d
 MID_MONTH_SPAN = timedelta(days=200)
 
 
+@pytest.mark.clock
 @pytest.mark.asyncio
 async def test_every_query_runs_and_the_monthly_series_are_the_apis(
     store: Store, redis: aredis.Redis, plan: Plan, dashboards: dict[str, dict[str, Any]]

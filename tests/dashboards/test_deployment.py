@@ -119,9 +119,9 @@ def test_provisioning_matches_the_dashboards_and_the_compose_mounts() -> None:
     assert path in targets
 
 
-def test_the_dockerfile_runs_what_the_readme_documents() -> None:
+def test_the_dockerfile_runs_what_the_docs_document() -> None:
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    deployment = (REPO / "docs" / "deployment.md").read_text(encoding="utf-8")
     assert "uv sync --frozen --no-dev" in dockerfile and "USER tthc" in dockerfile
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
     commands = {
@@ -131,4 +131,4 @@ def test_the_dockerfile_runs_what_the_readme_documents() -> None:
     }
     assert commands == {"tthc run ingest", "tthc run metrics", "tthc run alerts", "tthc simulate --url"}
     for command in commands:
-        assert command in readme, f"the README does not document {command!r}"
+        assert command in deployment, f"docs/deployment.md does not document {command!r}"

@@ -28,6 +28,7 @@ from .conftest import REPO
 from .grafana_display import clickhouse_frame, show
 from .seeded import api, api_numbers, run, seeded, seeded_month
 
+pytestmark = pytest.mark.clock
 NAMES = {i.name_vi: i for i in INDICATORS}
 NO_CASES = "2020-01"
 """A period with no case at all: every tile and cell must say so, in grey."""

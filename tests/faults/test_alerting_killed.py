@@ -1,5 +1,5 @@
 """Drill: the alerts service and Alertmanager killed in turn while Phòng Kinh tế is below
-target. What the unit receives is exactly what README › Guarantees promises:
+target. What the unit receives is exactly what docs/guarantees.md promises:
 
 - alerts SIGKILLed (restarted by ``tthc up``): nothing is announced twice;
 - Alertmanager SIGKILLed: its notification log since the last save is lost, so the unit is
@@ -37,7 +37,7 @@ from ..servers import (
     wait_http,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.real_clock]
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.real_clock, pytest.mark.clock]
 
 
 def online_notices(sink: WebhookSink, status: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from tthc_contract.plan import Plan
 from ..servers import RedisServer, running_ingest, stop_process, tthc_env, wait_http
 from .conftest import check_indicators, drained, preload, start_metrics, status, wait_status, years_of
 
-pytestmark = [pytest.mark.slow, pytest.mark.faults]
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.clock]
 
 
 def test_sigkill_at_random_moments_then_exact_counts(

@@ -21,7 +21,7 @@ from tthc_contract.streams import DEAD, EVENTS
 from ..servers import RedisServer, running_ingest, stop_process, tthc_env, wait_http
 from .conftest import check_indicators, drained, start_metrics, wait_status, years_of
 
-pytestmark = [pytest.mark.slow, pytest.mark.faults]
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.clock]
 HEADERS = {"Authorization": "Bearer demo-igate-key", "Content-Type": "application/json"}
 
 

@@ -47,6 +47,7 @@ def wait_failing(port: str, timeout: float = 60, steady_s: float = 3.0) -> dict[
     raise AssertionError(f"/health never said the store was failing: {health(port)}")
 
 
+@pytest.mark.clock
 def test_restarts_while_the_disk_is_full_lose_and_double_nothing(
     tmp_path: Path, small_disk: Path, redis_server: RedisServer, redis_url: str, plan: Plan
 ) -> None:

@@ -49,6 +49,7 @@ async def test_a_claim_is_remembered_for_the_whole_window_and_then_forgotten(red
     assert await claims.claim([b"s\x1fx"], [b"3-0"]) == [True]
 
 
+@pytest.mark.clock
 async def test_generations_expire_a_window_after_they_close(redis: aredis.Redis) -> None:
     import time
 

@@ -272,6 +272,7 @@ async def test_tthc_report_writes_the_files_and_a_png_of_the_first_page(
     assert "Biểu số 06/VPCP/KSTT" in pdf_text(tmp_path / "out" / "monthly_dong-phu_2026-03-ky.pdf")
 
 
+@pytest.mark.clock
 async def test_the_current_period_for_links_that_roll_over(api: httpx.AsyncClient) -> None:
     from tthc_contract.periods import period_of
 

@@ -18,7 +18,7 @@ from ..clock import local_now, start_of_current
 from .conftest import entries
 from .events import feedback, received
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.clock]
 
 
 async def read_all(redis: aredis.Redis) -> list[tuple[bytes, dict[str, object]]]:
