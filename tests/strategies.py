@@ -48,6 +48,7 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
                 "tthc.case.rated",
                 "tthc.feedback.received",
                 "tthc.feedback.resolved",
+                "tthc.feedback.rated",
             ]
         )
     )
@@ -65,6 +66,8 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
                         "fee": st.booleans(),
                         "result_document": st.booleans(),
                         "reused_data": st.booleans(),
+                        "personal_storage": st.booleans(),
+                        "citizen_data": st.booleans(),
                         "field": text128,
                     },
                 )
@@ -89,6 +92,7 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
             **draw(st.fixed_dictionaries({}, optional={"case": text128})),
         },
         "tthc.feedback.resolved": lambda: draw(st.sampled_from([{}, None])),
+        "tthc.feedback.rated": lambda: {"satisfied": draw(st.booleans())},
     }[kind]()
     event: dict[str, Any] = {
         "specversion": "1.0",

@@ -86,6 +86,10 @@ class CaseReceivedData(_Data):
     fee: StrictBool = False
     result_document: StrictBool = True
     reused_data: StrictBool = False
+    personal_storage: StrictBool = False
+    """A component was taken from the citizen's data store on the portal (kho dữ liệu cá nhân)."""
+    citizen_data: StrictBool = False
+    """The dossier used the national population data (VNeID account, population database, store)."""
     field: Text128 | None = None
 
 
@@ -116,6 +120,10 @@ class CaseResolvedData(_Data):
 
 
 class CaseRatedData(_Data):
+    satisfied: StrictBool
+
+
+class FeedbackRatedData(_Data):
     satisfied: StrictBool
 
 
@@ -188,6 +196,11 @@ class FeedbackResolved(_Envelope):
     data: EmptyData | None = None
 
 
+class FeedbackRated(_Envelope):
+    type: Literal["tthc.feedback.rated"]
+    data: FeedbackRatedData
+
+
 Event = Annotated[
     Union[  # noqa: UP007 - a discriminated union needs the Union form
         CaseReceived,
@@ -200,6 +213,7 @@ Event = Annotated[
         CaseRated,
         FeedbackReceived,
         FeedbackResolved,
+        FeedbackRated,
     ],
     Field(discriminator="type"),
 ]

@@ -38,6 +38,8 @@ def example_events() -> dict[str, dict[str, Any]]:
                     "fee": True,
                     "result_document": True,
                     "reused_data": True,
+                    "personal_storage": False,
+                    "citizen_data": True,
                     "field": "Thành lập và hoạt động doanh nghiệp",
                 },
             ),
@@ -76,5 +78,12 @@ def example_events() -> dict[str, dict[str, Any]]:
                 subject="PAKN-2026-0042",
             ),
             _event(10, "tthc.feedback.resolved", "2026-03-09T16:00:00+07:00", None, subject="PAKN-2026-0042"),
+            _event(
+                11,
+                "tthc.feedback.rated",
+                "2026-03-10T09:00:00+07:00",
+                {"satisfied": True},
+                subject="PAKN-2026-0042",
+            ),
         )
     }

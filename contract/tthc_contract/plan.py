@@ -16,9 +16,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .catalogue import CatalogueError, Procedure, Scorecard, merged_procedures, published_problems
 from .durations import parse_duration
 from .indicators import BY_CODE, INDICATORS
 from .periods import PeriodKind
+from .unit_names import UnitNames
 
 UnitCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Fraction01 = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -136,6 +138,8 @@ class Dvcqg(_Strict):
     """``DonViXuLy`` value of the portal's records → unit code of the plan."""
     full_online_procedures: list[Annotated[str, Field(min_length=1, max_length=128)]] = []
     """``MaTTHC`` of the procedures offered fully online (toàn trình)."""
+    citizen_databases: list[Annotated[str, Field(min_length=1, max_length=128)]] = []
+    """``DSKetNoiCSDL[].MaCSDL`` values that mean the national population database."""
 
 
 class PlanSpec(_Strict):
@@ -147,6 +151,7 @@ class PlanSpec(_Strict):
     sources: list[Source] = []
     reports: Reports = Reports()
     dvcqg: Dvcqg = Dvcqg()
+    scorecard: Scorecard = Scorecard()
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -167,13 +172,20 @@ class PlanError(ValueError):
 class Plan:
     """A validated plan: the unit tree with lookups and the effective targets."""
 
-    def __init__(self, spec: PlanSpec, source: str = "<plan>") -> None:
+    def __init__(
+        self, spec: PlanSpec, source: str = "<plan>", procedures: dict[str, Procedure] | None = None
+    ) -> None:
         self.spec = spec
         self.source = source
         self.parent: dict[str, str | None] = {}
         self.names: dict[str, str] = {}
         self.children: dict[str, list[str]] = {}
+        self.procedures: dict[str, Procedure] = (
+            procedures if procedures is not None else dict(spec.scorecard.procedures)
+        )
+        """The procedure catalogue (SPEC section 10): the CSV file's rows and the inline ones."""
         self._index(spec.org, None)
+        self.by_name = UnitNames(self.names, spec.dvcqg.units)
 
     def _index(self, unit: UnitSpec, parent: str | None) -> None:
         self.parent[unit.code] = parent
@@ -232,9 +244,8 @@ class Plan:
         return result
 
     def unit_of_dvcqg(self, value: str) -> str | None:
-        """The unit a record's ``DonViXuLy`` names: a unit code, or a key of ``dvcqg.units``."""
-        value = value.strip()
-        return value if value in self.parent else self.spec.dvcqg.units.get(value)
+        """The unit a record's ``DonViXuLy`` names (see ``UnitNames.find``), or ``None``."""
+        return self.by_name.find(value).unit
 
     def source_units(self, source: Source) -> frozenset[str] | None:
         """The units ``source`` may send for, ``None`` meaning all of them (subtrees included)."""
@@ -272,6 +283,7 @@ def _cross_check(spec: PlanSpec) -> list[str]:
             unit_ref(f"routes[{i}].units", code, allow_all=True)
     for value, code in spec.dvcqg.units.items():
         unit_ref(f"dvcqg.units[{value!r}]", code, allow_all=False)
+    problems += published_problems(spec.scorecard)
     ids = [s.id for s in spec.sources]
     for i, source in enumerate(spec.sources):
         if ids.count(source.id) > 1:
@@ -294,17 +306,40 @@ def _format_pydantic(error: ValidationError) -> list[str]:
     return problems
 
 
-def parse_plan(data: Any, source: str = "<plan>") -> Plan:
+def _catalogue(spec: PlanSpec, base: Path | None) -> tuple[dict[str, Procedure], list[str]]:
+    try:
+        procedures = merged_procedures(spec.scorecard, base)
+    except CatalogueError as exc:
+        return {}, [f"scorecard.procedures_csv: {p}" for p in exc.problems]
+    known = frozenset(_codes(spec.org))
+    problems = [
+        f"scorecard.procedures[{code!r}].units: unknown unit {unit!r}"
+        for code, procedure in procedures.items()
+        for unit in procedure.units or []
+        if unit not in known
+    ]
+    return procedures, problems
+
+
+def _codes(unit: UnitSpec) -> Iterator[str]:
+    yield unit.code
+    for child in unit.units:
+        yield from _codes(child)
+
+
+def parse_plan(data: Any, source: str = "<plan>", base: Path | None = None) -> Plan:
+    """A validated plan; ``base`` is the directory relative file names start from (the plan's)."""
     if not isinstance(data, dict):
         raise PlanError(source, ["the file must be a mapping with at least the key 'org'"])
     try:
         spec = PlanSpec.model_validate(data)
     except ValidationError as exc:
         raise PlanError(source, _format_pydantic(exc)) from None
-    problems = _cross_check(spec)
+    procedures, catalogue_problems = _catalogue(spec, base)
+    problems = _cross_check(spec) + catalogue_problems
     if problems:
         raise PlanError(source, problems)
-    return Plan(spec, source)
+    return Plan(spec, source, procedures)
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -317,4 +352,4 @@ def load_plan(path: str | Path) -> Plan:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PlanError(str(path), [f"not valid YAML: {exc}"]) from None
-    return parse_plan(data, str(path))
+    return parse_plan(data, str(path), path.parent)

@@ -27,6 +27,7 @@ TYPE_NAMES = {
     "tthc.case.rated": "Đánh giá hài lòng",
     "tthc.feedback.received": "Tiếp nhận phản ánh",
     "tthc.feedback.resolved": "Xử lý phản ánh",
+    "tthc.feedback.rated": "Đánh giá xử lý phản ánh",
 }
 assert set(TYPE_NAMES) == set(EVENT_TYPES), "a Vietnamese name for every event type"
 
