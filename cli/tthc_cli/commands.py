@@ -136,6 +136,16 @@ def _report(sub: Sub) -> None:
     add_arguments(p)
 
 
+def _dead(sub: Sub) -> None:
+    from .dead_command import add_arguments
+
+    p = sub.add_parser(
+        "dead",
+        help="list what tthc:dead keeps by reason; 'replay' translates the bridge's kept records again",
+    )
+    add_arguments(p)
+
+
 REGISTRY: list[Callable[[Sub], None]] = [
     _run,
     _up,
@@ -148,4 +158,5 @@ REGISTRY: list[Callable[[Sub], None]] = [
     _notifications,
     _dashboards,
     _report,
+    _dead,
 ]

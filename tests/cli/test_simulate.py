@@ -129,6 +129,7 @@ def test_portal_format_sends_each_dossier_at_every_change(
         "tthc.case.synced",
         "tthc.feedback.received",
         "tthc.feedback.resolved",
+        "tthc.feedback.rated",
     }
     assert any(e["type"] == "tthc.case.resolved" for e in bridged)
     stats = redis.Redis.from_url(redis_url).hgetall("tthc:ingest:stats")

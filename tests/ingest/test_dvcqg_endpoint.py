@@ -4,10 +4,7 @@ of the portal's service (accepting, refusing, slow, down)."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -20,13 +17,14 @@ from tthc_contract.plan import Plan, parse_plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import DEAD, EVENTS, INGEST_STATS
 from tthc_ingest.app import create_app
-from tthc_ingest.dvcqg.portal import PROGRESS
 from tthc_ingest.dvcqg.relay import PortalRelay
+from tthc_ingest.dvcqg.sync_body import PROGRESS
 from tthc_ingest.keys import KeyRing, key_hash
 from tthc_ingest.publisher import EventPublisher
 
 from ..conftest import PLAN_PATH
 from .dvcqg_records import KT_AGENCY, record, sync_request
+from .standin_portal import StandInPortal
 
 pytestmark = pytest.mark.asyncio
 VPDKDD_KEY = "vpdkdd-system-key"
@@ -151,13 +149,16 @@ async def test_progress_is_counted_and_bad_requests_are_400(
         and "3" in response.json()["message"]
     )
     assert redis.Redis.from_url(redis_url).hget(INGEST_STATS, "dvcqg_progress") == b"3"
-    junk = await post(client, {"service": PROGRESS, "data": [{"MaHoSo": "A"}, None, {"MaHoSo": 7}]})
+    junk = await post(
+        client, {"service": PROGRESS, "data": [{"MaHoSo": "A"}, None, {"MaHoSo": ""}, {"MaHoSo": 7}]}
+    )
     assert junk.status_code == 422 and [r["index"] for r in junk.json()["records"]] == [1, 2]
     assert redis.Redis.from_url(redis_url).hget(INGEST_STATS, "dvcqg_progress") == b"3", "nothing counted"
     for body, fragment in (
-        ({"service": "LayThuTuc"}, "service 'LayThuTuc' is not supported"),
-        ({"data": []}, "the field service is missing"),
-        ([record()], "the body must be a JSON object"),
+        ({"service": "LayThuTuc"}, "not a sync request (DongBoHoSoMC, CapNhatTienDoHoSoMC, or an array"),
+        ({"data": []}, "not a sync request"),
+        ({"username": "u", "password": "p"}, "(login)"),
+        ("text", "(not an object or array)"),
         ({"service": "DongBoHoSoMC", "data": {}}, "list"),
     ):
         bad = await post(client, body)
@@ -179,58 +180,15 @@ async def test_keys_in_the_header_or_the_address(client: httpx.AsyncClient, redi
     assert in_url.status_code == 200
 
 
-class Portal:
-    """A stand-in of the portal's sync service: accepts, refuses, is slow, or is down."""
-
-    def __init__(self) -> None:
-        self.mode = "accept"
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        portal = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                portal.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                if portal.mode == "slow":
-                    time.sleep(3)
-                answer = (
-                    {"error_code": "0", "message": "Đồng bộ thành công"}
-                    if portal.mode == "accept"
-                    else {"error_code": "-1", "message": "Hồ sơ không hợp lệ"}
-                )
-                data = orjson.dumps(answer)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 256  # socketserver's default backlog of 5 drops a busy job's connections
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/dvcqg/api"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def portal() -> Iterator[Portal]:
-    p = Portal()
+def portal() -> Iterator[StandInPortal]:
+    p = StandInPortal()
     yield p
     p.close()
 
 
 async def test_relay_forwards_first_and_answers_with_the_portals_answer(
-    redis_url: str, portal: Portal
+    redis_url: str, portal: StandInPortal
 ) -> None:
     async with await bridge(redis_url, PortalRelay(portal.url, timeout_s=1.0)) as client:
         body = sync_request(record(), record(MaHoSo="BAD", NgayHenTra="20260301080000"))
@@ -239,7 +197,8 @@ async def test_relay_forwards_first_and_answers_with_the_portals_answer(
             "error_code": "0",
             "message": "Đồng bộ thành công",
         }
-        headers, forwarded = portal.received[0]
+        first = portal.received[0]
+        headers, forwarded = first.headers, first.body
         assert orjson.loads(forwarded) == body, "forwarded unchanged"
         assert (
             headers["dstcode"] == "VN:GOV:H19"
@@ -270,7 +229,7 @@ async def test_relay_forwards_first_and_answers_with_the_portals_answer(
 
 
 async def test_relay_publishes_every_record_that_can_be_whatever_refuses_the_others(
-    redis_url: str, portal: Portal
+    redis_url: str, portal: StandInPortal
 ) -> None:
     """Three refusals one after the other (invalid events, the key's units, a case of
     another unit): each leaves its record out, and the last record is still published."""
@@ -302,7 +261,7 @@ async def test_relay_to_a_portal_that_is_down(redis_url: str) -> None:
         assert response.status_code == 503 and stored(redis_url) == []
 
 
-async def test_relay_keeps_many_requests_on_few_connections(redis_url: str, portal: Portal) -> None:
+async def test_relay_keeps_many_requests_on_few_connections(redis_url: str, portal: StandInPortal) -> None:
     """A busy provincial job: 100 concurrent requests, each with a large record, all relayed."""
     big = record(TrichYeuHoSo="x" * 200_000)
     async with await bridge(redis_url, PortalRelay(portal.url, timeout_s=10.0)) as client:
@@ -311,3 +270,48 @@ async def test_relay_keeps_many_requests_on_few_connections(redis_url: str, port
         )
     assert {a.status_code for a in answers} == {200} and len(portal.received) == 100
     assert len({e["subject"] for e in stored(redis_url)}) == 100
+
+
+async def test_relay_keeps_a_sync_body_it_cannot_read_and_never_stores_other_requests(
+    redis_url: str, portal: StandInPortal
+) -> None:
+    cut = b'{"session":"s3cr3t","madonvi":"000.00.31.H19","service":"DongBoHoSoMC","data":[{"MaHoSo":"CUT-1",'
+    async with await bridge(redis_url, PortalRelay(portal.url, timeout_s=1.0)) as client:
+        answer = await client.post("/v1/dvcqg/sync?key=demo-igate-key", content=cut)
+        looked_up = await client.get("/v1/dvcqg/lookup/TraCuuHoSo?mahoso=A&key=demo-igate-key")
+        login = await client.post(
+            "/v1/dvcqg/auth?key=demo-igate-key", json={"username": "u", "password": "p4ss"}
+        )
+    assert [r.status_code for r in (answer, looked_up, login)] == [200, 200, 200], "the portal's answers"
+    assert [(r.method, r.path, r.query) for r in portal.received] == [
+        ("POST", "/sync", ""),
+        ("GET", "/lookup/TraCuuHoSo", "mahoso=A"),
+        ("POST", "/auth", ""),
+    ]
+    assert portal.received[0].body == cut, "forwarded unchanged: the portal decides"
+    [(_, letter)] = redis.Redis.from_url(redis_url).xrange(DEAD)
+    assert letter[b"reason_code"] == b"unreadable" and letter[b"original.portal_accepted"] == b"1"
+    assert b"CUT-1" in letter[b"original.body"] and b"s3cr3t" not in letter[b"original.body"], "masked"
+    stats = redis.Redis.from_url(redis_url).hgetall(INGEST_STATS)
+    assert stats[b"dvcqg_forwarded"] == b"2" and stats[b"dvcqg_dead"] == b"1" and stored(redis_url) == []
+
+
+async def test_relay_passes_the_portals_own_credentials_and_encodings(
+    redis_url: str, portal: StandInPortal
+) -> None:
+    import gzip
+
+    body = orjson.dumps([record(MaHoSo="GZ-1")])
+    headers = {"Authorization": "Bearer portal-token", "Content-Encoding": "gzip"}
+    async with await bridge(redis_url, PortalRelay(portal.url, timeout_s=1.0)) as client:
+        response = await client.post(
+            "/v1/dvcqg/ThemMoi?key=demo-igate-key", content=gzip.compress(body), headers=headers
+        )
+        wrong = await client.post(
+            "/v1/dvcqg/ThemMoi", content=body, headers={"Authorization": "Bearer portal-token"}
+        )
+    assert response.status_code == 200 and wrong.status_code == 401 and len(portal.received) == 1
+    got = portal.received[0]
+    assert got.headers["authorization"] == "Bearer portal-token", "with ?key=, the header is the portal's"
+    assert got.headers["content-encoding"] == "gzip" and gzip.decompress(got.body) == body
+    assert {e["subject"] for e in stored(redis_url)} == {"GZ-1"}

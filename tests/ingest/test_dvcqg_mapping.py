@@ -53,6 +53,8 @@ def test_a_received_dossier() -> None:
         "due": "2026-03-12T17:00:00+07:00",
         "fee": False,
         "reused_data": False,
+        "personal_storage": False,
+        "citizen_data": False,
         "field": "Thành lập và hoạt động của hộ kinh doanh",
     }
     assert (
@@ -81,7 +83,7 @@ def test_the_unit_is_a_plan_code_or_a_mapped_agency() -> None:
     assert events(record(DonViXuLy="vpdkdd"))["received"][0]["data"]["unit"] == "vpdkdd"
     assert events(record(DonViXuLy=f"  {record()['DonViXuLy']} "))["received"][0]["data"]["unit"] == "kt"
     field, vi, en = problem(record(DonViXuLy="Sở Tài chính"))
-    assert field == "DonViXuLy" and "dvcqg.units" in en and "không phải mã đơn vị" in vi
+    assert field == "DonViXuLy" and "dvcqg.units" in en and "không phải mã, tên đơn vị" in vi
 
 
 @pytest.mark.parametrize("status", ["1", "3", 1, 3])

@@ -16,21 +16,26 @@ from typing import Any
 from .profile import UnitProfile
 from .quota import Quotas
 
-# (procedure code, field, carries a fee, returns a result document), per unit.
+# (procedure code, field, carries a fee, returns a result document), per unit: the common
+# procedures of a commune (the codes of the national TTHC database, as in the shipped plan's
+# example catalogue).
 PROCEDURES: dict[str, list[tuple[str, str, bool, bool]]] = {
-    "hcc": [("1.001612", "Chứng thực", True, True), ("2.000815", "Hộ tịch", False, True)],
-    "vp": [("1.004441", "Thi đua, khen thưởng", False, True)],
+    "hcc": [
+        ("1.001193", "Hộ tịch", False, True),
+        ("1.000894", "Hộ tịch", False, True),
+        ("2.000815", "Chứng thực", True, True),
+        ("2.000884", "Chứng thực", True, True),
+    ],
+    "vp": [("1.004873", "Hộ tịch", True, True), ("1.000656", "Hộ tịch", False, True)],
     "kt": [
-        ("1.001612.kt", "Thành lập và hoạt động của hộ kinh doanh", True, True),
-        ("1.004227", "Nông nghiệp", False, True),
+        ("1.001612", "Thành lập và hoạt động của hộ kinh doanh", True, True),
+        ("2.000720", "Thành lập và hoạt động của hộ kinh doanh", True, True),
+        ("1.013225", "Xây dựng", True, True),
     ],
-    "vhxh": [("1.001699", "Bảo trợ xã hội", False, True), ("2.000986", "Người có công", False, False)],
-    "dvth": [("1.003001", "Dịch vụ công ích", True, True)],
-    "vpdkdd": [
-        ("1.012757", "Đất đai", True, True),
-        ("1.012768", "Đăng ký biến động đất đai", True, True),
-    ],
-    "thue10": [("1.007620", "Thuế", False, True)],
+    "vhxh": [("1.001776", "Bảo trợ xã hội", False, True), ("1.001699", "Bảo trợ xã hội", False, False)],
+    "dvth": [("1.004194", "Đăng ký, quản lý cư trú", True, True)],
+    "vpdkdd": [("1.012753", "Đất đai", True, True), ("1.013978", "Đất đai", True, True)],
+    "thue10": [("1.007620", "Quản lý thuế", False, True)],
 }
 DEFAULT_PROCEDURES = [("0.000000", "Khác", False, True)]
 
@@ -99,8 +104,8 @@ class Generator:
                     "due": due.isoformat(),
                     "fee": fee,
                     "result_document": result_document,
-                    "reused_data": self._take(unit, "data_reuse_rate"),
                     "field": field,
+                    **self._reuse(unit),
                 },
             )
         ]
@@ -140,6 +145,16 @@ class Generator:
             events += self._feedback(unit, received + day, day, code if self.rnd.random() < 0.5 else None)
         return sorted(events)
 
+    def _reuse(self, unit: str) -> dict[str, bool]:
+        """A component from the citizen's store on the portal is reused data from population
+        data (as the DVCQG bridge reads the record)."""
+        store = self._take(unit, "personal_storage_rate")
+        return {
+            "reused_data": self._take(unit, "data_reuse_rate") or store,
+            "personal_storage": store,
+            "citizen_data": self._take(unit, "citizen_data_rate") or store,
+        }
+
     def _resolution(
         self,
         *,
@@ -176,7 +191,11 @@ class Generator:
             data["case"] = case
         on_time = self._take(unit, "feedback_on_time_rate")
         end = received + (due - received) * self.rnd.uniform(0.1, 0.9) if on_time else due + day
-        return [
+        events = [
             self._event("tthc.feedback.received", received, code, data),
             self._event("tthc.feedback.resolved", end, code, None),
         ]
+        if self.rnd.random() < 0.5:
+            satisfied = self._take(unit, "feedback_satisfaction_rate")
+            events.append(self._event("tthc.feedback.rated", end + day / 24, code, {"satisfied": satisfied}))
+        return events

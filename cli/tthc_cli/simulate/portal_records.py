@@ -68,9 +68,8 @@ def record_of(events: list[dict[str, Any]]) -> dict[str, Any]:
         "DuocThanhToanTrucTuyen": "0",
         "HoSoCoThanhPhanSoHoa": "0",
         "DanhSachLePhi": [],
-        "TaiLieuNop": [
-            {"TenTepDinhKem": "Đơn đề nghị", "DuocTaiSuDung": "1" if data.get("reused_data") else "0"}
-        ],
+        "TaiLieuNop": [_form(data)],
+        "TaiKhoanDuocXacThucVoiVNeID": "1" if data.get("citizen_data") else "0",
         "DanhSachHoSoBoSung": [],
         "DanhSachGiayToKetQua": [],
         "NgayKetThucXuLy": "",
@@ -78,6 +77,16 @@ def record_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     for event in events[1:]:
         _apply(record, event)
     return record
+
+
+def _form(data: dict[str, Any]) -> dict[str, Any]:
+    """The dossier's form: reused digitized data, or taken from the citizen's store (kho DMQG)."""
+    return {
+        "TenTepDinhKem": "Đơn đề nghị",
+        "DuocTaiSuDung": "1" if data.get("reused_data") else "0",
+        "DuocLayTuKhoDMQG": "1" if data.get("personal_storage") else "0",
+        "IsDeleted": "False",
+    }
 
 
 def _apply(record: dict[str, Any], event: dict[str, Any]) -> None:

@@ -19,6 +19,9 @@ KNOBS = {
     "satisfaction_rate": "share of ratings that are satisfied",
     "on_time_rate": "share of cases resolved by their due time",
     "feedback_per_case": "feedback items per case",
+    "personal_storage_rate": "share of cases with a component taken from the citizen's store on the portal",
+    "citizen_data_rate": "share of cases using the national population data (VNeID, the population database)",
+    "feedback_satisfaction_rate": "share of feedback ratings that are satisfied",
     "weight": "relative volume of cases of the unit",
 }
 
@@ -34,6 +37,10 @@ DEFAULTS = {
     "satisfaction_rate": 0.98,
     "on_time_rate": 1.0,
     "feedback_per_case": 0.02,
+    # QĐ 766 (SPEC section 10): few dossiers reuse the citizen's store yet; most use VNeID data.
+    "personal_storage_rate": 0.05,
+    "citizen_data_rate": 0.7,
+    "feedback_satisfaction_rate": 0.9,
     "weight": 1.0,
 }
 

@@ -35,7 +35,15 @@ def too_large(limit: int) -> ApiError:
 
 async def read_body(request: Request, limit: int, timeout_s: float | None = None) -> bytes:
     """The decoded body; raises 408, 413 or 415 with what to do."""
-    timeout_s = BODY_TIMEOUT_S if timeout_s is None else timeout_s
+    return decoded(request, await read_raw(request, limit, timeout_s), limit)
+
+
+def decoded(request: Request, raw: bytes, limit: int) -> bytes:
+    """``raw`` as sent, decoded by its ``Content-Encoding`` (identity or gzip)."""
+    return raw if _encoding(request) == "identity" else _gunzip(raw, limit)
+
+
+def _encoding(request: Request) -> str:
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ENCODINGS:
         raise ApiError(
@@ -43,6 +51,17 @@ async def read_body(request: Request, limit: int, timeout_s: float | None = None
             "unsupported_encoding",
             f"Content-Encoding {encoding!r} is not supported; send the body as is or with gzip",
         )
+    return encoding
+
+
+async def read_raw(
+    request: Request, limit: int, timeout_s: float | None = None, *, any_encoding: bool = False
+) -> bytes:
+    """The body exactly as sent (still encoded), within the size and time bounds; with
+    ``any_encoding`` (a relay, which forwards what it cannot read) any encoding is taken."""
+    timeout_s = BODY_TIMEOUT_S if timeout_s is None else timeout_s
+    if not any_encoding:
+        _encoding(request)
     try:
         async with asyncio.timeout(timeout_s):
             raw = await _read_bounded(request, limit)
@@ -53,7 +72,7 @@ async def read_body(request: Request, limit: int, timeout_s: float | None = None
             f"the body did not arrive within {timeout_s:g} s; send it at once after the headers",
             headers={"Connection": "close"},
         ) from None
-    return raw if encoding == "identity" else _gunzip(raw, limit)
+    return raw
 
 
 async def _read_bounded(request: Request, limit: int) -> bytes:

@@ -1,62 +1,53 @@
-"""``POST /v1/dvcqg``: the portal's own sync requests, translated into events (SPEC section 9).
+"""``/v1/dvcqg`` and everything under it: the portal's address, as one-stop-shop systems use it
+(SPEC sections 9 and 9.1).
 
-- Translate only (default): every record is translated and checked like ``/v1/events``
-  (SPEC sections 2 and 7), all or nothing, answered in the portal's shape.
-- Relay (``TTHC_DVCQG_UPSTREAM``): the portal answers first and its answer is what the
-  sending system gets; then the records it accepted are also synced, what can be translated
-  is published, and what cannot goes to ``tthc:dead`` with the reason.
+- Translate only (default): sync bodies, in either shape and at any path, are translated and
+  checked like ``/v1/events`` (SPEC sections 2 and 7), all or nothing, answered in the
+  portal's shape. Other requests are answered 400: there is no portal to relay them to.
+- Relay (``TTHC_DVCQG_UPSTREAM``, the portal's base URL): every request goes to the portal
+  first, whatever the method and path, and the portal's answer is what the system receives.
+  Then sync records are translated and published (with ``synced`` when the portal accepted
+  them), and what cannot be is kept in ``tthc:dead`` (``relay_flow``).
 
-The key is sent as ``Authorization: Bearer <key>``; a sync job that can only change the
-portal's address may put it in the address instead (``?key=<key>``; it is not forwarded).
+The key is ``Authorization: Bearer <key>`` or ``?key=<key>`` on the address (neither reaches
+the portal; with ``?key=``, an ``Authorization`` header is the portal's and is forwarded).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
-import orjson
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from tthc_contract.dead_letters import DeadLetter, DeadLetterBox
 from tthc_contract.http import ApiError, JSONResponse
-from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
 
 from ..body import read_body
-from ..intake import MAX_BYTES, Checked
+from ..intake import MAX_BYTES
 from ..keys import Credential, KeyRing
-from ..observability import DVCQG_RECORDS
 from ..publisher import EventPublisher
 from ..submission import Submission
+from .ledger import BridgeLedger
 from .mapping import Context
-from .portal import (
-    PROGRESS,
-    SYNC,
-    accepted,
-    as_portal,
-    parse_request,
-    portal_error,
-    progress_counted,
-    progress_problems,
-    refused,
-)
-from .relay import PortalAnswer, PortalRelay
-from .translation import Translation, refused_by_events, translate_all
+from .portal import accepted, as_portal, portal_error, refused, step_problems, unknown_records
+from .relay import PortalRelay
+from .relay_flow import RelayFlow
+from .sync_body import NotSync, SyncBody, Unreadable, classify
+from .translation import refused_by_events, translate_all
 
-log = get_logger("tthc.ingest.dvcqg")
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 DOCUMENTED: dict[int | str, dict[str, Any]] = {
     status: {
         "description": text,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PortalAnswer"}}},
     }
     for status, text in {
-        200: "accepted (error_code 0); in relay mode, the portal's own answer",
-        400: "not a DongBoHoSoMC or CapNhatTienDoHoSoMC request",
-        401: "missing or unknown API key",
+        200: "accepted (error_code 0); in relay mode, the portal's own answer, whatever it is",
+        400: "translate mode: not a sync request (DongBoHoSoMC, CapNhatTienDoHoSoMC, or an array of records)",
+        401: "missing or unknown API key (Authorization: Bearer, or ?key=)",
         403: "records outside the source's units",
         413: "more than 1,000 records or 5 MiB",
         422: "invalid records, each with MaHoSo, field and reason (Vietnamese and English)",
@@ -72,6 +63,16 @@ PORTAL_ANSWER_SCHEMA = {
         "records": {"type": "array", "items": {"type": "object"}, "description": "each refused record"},
     },
 }
+NOT_SYNC = (
+    "Không phải yêu cầu đồng bộ hồ sơ (DongBoHoSoMC, CapNhatTienDoHoSoMC hoặc một danh sách hồ sơ); "
+    "các dịch vụ khác chỉ được chuyển tiếp khi cấu hình TTHC_DVCQG_UPSTREAM",
+    "not a sync request (DongBoHoSoMC, CapNhatTienDoHoSoMC, or an array of records); other services "
+    "are only relayed to the portal when TTHC_DVCQG_UPSTREAM is set",
+)
+STREAM_DOWN = (
+    "Hệ thống tạm thời không ghi nhận được; hãy gửi lại sau",
+    "the event stream is unavailable; nothing was recorded, retry later",
+)
 
 
 class DvcqgBridge:
@@ -83,144 +84,91 @@ class DvcqgBridge:
         publisher: EventPublisher,
         relay: PortalRelay | None,
     ):
-        self.plan, self.keys, self.submission, self.publisher, self.relay = (
-            plan,
-            keys,
-            submission,
-            publisher,
-            relay,
-        )
-        self.dead = DeadLetterBox(publisher.redis)
+        self.plan, self.keys, self.submission, self.publisher = plan, keys, submission, publisher
+        self.ledger = BridgeLedger(publisher)
+        self.relay = RelayFlow(relay, plan, submission, self.ledger) if relay is not None else None
 
-    def credential(self, request: Request) -> Credential:
-        header = request.headers.get("authorization")
+    def credential(self, request: Request) -> tuple[Credential, bool]:
+        """The key's credential, and whether it came in the address (``?key=``)."""
         key = request.query_params.get("key")
-        return self.keys.authenticate(header if header or not key else f"Bearer {key}")
+        header = request.headers.get("authorization")
+        if key:
+            return self.keys.authenticate(f"Bearer {key}"), True
+        return self.keys.authenticate(header), False
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request, path: str) -> Response:
         try:
-            credential = self.credential(request)
-            body = await read_body(request, MAX_BYTES)
+            credential, key_in_address = self.credential(request)
             if self.relay is not None:
-                return await self.relayed(request, body, credential)
-            return await self.translated(body, credential)
+                return await self.relay.handle(request, path, credential, key_in_address)
+            return await self.translated(await read_body(request, MAX_BYTES), credential)
         except ApiError as exc:
             portal = as_portal(exc)
             await self.publisher.count_refusal(portal.status)
             return JSONResponse(portal.detail, status_code=portal.status, headers=portal.headers)
 
     async def translated(self, body: bytes, credential: Credential) -> Response:
-        portal = parse_request(body)
-        if portal.service == PROGRESS:
-            if problems := progress_problems(portal.records):
-                raise refused(422, problems)
-            await self._count("dvcqg_progress", len(portal.records), PROGRESS, "counted")
-            return JSONResponse(progress_counted(len(portal.records)))
-        translation = translate_all(portal.records, Context(self.plan, credential.source))
-        if translation.refused:
-            DVCQG_RECORDS.labels(SYNC, "refused").inc(len(portal.records))
-            raise refused(422, translation.refused)
+        found = classify(body)
+        if isinstance(found, NotSync) and found.what == "not JSON":
+            raise portal_error(400, "Nội dung không phải JSON hợp lệ", "the body is not valid JSON")
+        if isinstance(found, NotSync):
+            raise portal_error(400, f"{NOT_SYNC[0]} ({found.what})", f"{NOT_SYNC[1]} ({found.what})")
+        if isinstance(found, Unreadable):
+            raise portal_error(413 if found.too_many else 400, found.reason_vi, found.reason_en)
+        return await self._translate(found, credential)
+
+    async def _translate(self, body: SyncBody, credential: Credential) -> Response:
+        """All or nothing: every record translated and published, or the request refused."""
+        translation = translate_all(
+            body.records, Context(self.plan, credential.source, agency=body.agency), body.indexes("dossier")
+        )
+        problems = [
+            *translation.refused,
+            *step_problems(body.records, body.indexes("step")),
+            *unknown_records(body.records, body.indexes("unknown")),
+        ]
+        if problems:
+            raise refused(422, sorted(problems, key=lambda r: r.index))
         try:
-            published = await self.submission.publish(self._checked(translation, credential), credential)
+            checked = self.submission.check(translation.events, credential)
+            published = await self.submission.publish(checked, credential)
         except ApiError as exc:
-            DVCQG_RECORDS.labels(SYNC, "refused").inc(len(portal.records))
             raise refused(exc.status, refused_by_events(translation, exc.status, exc.detail)) from None
         if published is None:
-            raise portal_error(
-                503,
-                "Hệ thống tạm thời không ghi nhận được; hãy gửi lại sau",
-                "the event stream is unavailable; nothing was recorded, retry later",
-            )
-        await self._count("dvcqg_records", len(portal.records), SYNC, "accepted")
-        return JSONResponse(accepted(len(portal.records), published))
-
-    def _checked(self, translation: Translation, credential: Credential) -> list[Checked]:
-        return self.submission.check(translation.events, credential)
-
-    async def relayed(self, request: Request, body: bytes, credential: Credential) -> Response:
-        assert self.relay is not None
-        query = urlencode([(k, v) for k, v in parse_qsl(request.url.query) if k != "key"])
-        answer = await self.relay.forward(body, request.headers, query)
-        if answer is None:
-            raise portal_error(
-                503,
-                "Cổng DVCQG không trả lời; không hồ sơ nào được ghi nhận, hãy gửi lại sau",
-                "the portal did not answer in time; nothing was recorded, retry",
-            )
+            raise portal_error(503, *STREAM_DOWN)
+        dossiers, steps = len(body.indexes("dossier")), len(body.indexes("step"))
         try:
-            portal = parse_request(body)
-        except ApiError:
-            return _as_received(answer)  # not ours to translate; the portal has answered it
-        if portal.service == PROGRESS:
-            await self._count("dvcqg_progress", len(portal.records), PROGRESS, "counted")
-            return _as_received(answer)
-        synced_at = datetime.now(UTC) if answer.accepted else None
-        translation = translate_all(portal.records, Context(self.plan, credential.source, synced_at))
-        if not await self._publish_what_can_be(translation, credential):
-            raise portal_error(
-                503,
-                "Hệ thống tạm thời không ghi nhận được; hãy gửi lại sau",
-                "the event stream is unavailable; retry (the portal takes a re-sent record as an update)",
-            )
-        return _as_received(answer)
-
-    async def _publish_what_can_be(self, translation: Translation, credential: Credential) -> bool:
-        """Publish the events of every record that can be; the others go to tthc:dead.
-
-        Each refusal (invalid events, events outside the key's units, cases received for
-        other units) names records; they are left out and the rest is tried again. Every
-        round leaves out at least one record, so this ends.
-        """
-        while translation.events:
-            try:
-                checked = self._checked(translation, credential)
-                published = await self.submission.publish(checked, credential)
-            except ApiError as exc:
-                refused = refused_by_events(translation, exc.status, exc.detail)
-                if not refused:  # names no record (never seen): retrying could not end
-                    log.error("dvcqg.unattributed_refusal", status=exc.status, detail=str(exc.detail)[:500])
-                    return False
-                translation = translation.refusing(refused)
-                continue
-            if published is None:
-                return False
-            break
-        try:
-            await self._dead_letters(translation)
-            await self._count("dvcqg_records", len(translation.records), SYNC, "accepted")
+            await self.ledger.translated(dossiers)
+            await self.ledger.steps(steps)
         except REDIS_ERRORS:
-            return False
-        return True
-
-    async def _dead_letters(self, translation: Translation) -> None:
-        letters = [
-            DeadLetter(
-                b"",
-                {b"record": orjson.dumps(translation.records[r.index])},
-                f"{r.field}: {r.en} ({r.vi})",
-                origin="dvcqg",
-            )
-            for r in translation.refused
-        ]
-        if letters:
-            DVCQG_RECORDS.labels(SYNC, "dead").inc(len(letters))
-            await self.dead.send(letters)
-            await self.publisher.count("dvcqg_dead", len(letters))
-
-    async def _count(self, field: str, records: int, service: str, outcome: str) -> None:
-        DVCQG_RECORDS.labels(service, outcome).inc(records)
-        await self.publisher.count(field, records)
-
-
-def _as_received(answer: PortalAnswer) -> Response:
-    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+            pass  # published; only the counters missed it
+        return JSONResponse(accepted(dossiers, published, steps))
 
 
 def install(app: FastAPI, bridge: DvcqgBridge) -> dict[str, Any]:
-    """Add the route; returns the schemas it adds to the OpenAPI document."""
+    """Add the routes; returns the schemas they add to the OpenAPI document."""
 
     @app.post("/v1/dvcqg", responses=DOCUMENTED)
-    async def post_dvcqg(request: Request) -> Response:
-        return await bridge.handle(request)
+    async def dvcqg_root(request: Request) -> Response:
+        return await bridge.handle(request, "")
+
+    @app.post("/v1/dvcqg/{path:path}", responses=DOCUMENTED)
+    async def dvcqg_path(request: Request, path: str) -> Response:
+        """Any path under the portal's address; in relay mode, any method (not listed here)."""
+        return await bridge.handle(request, path)
+
+    others = [m for m in METHODS if m != "POST"]
+
+    @app.api_route("/v1/dvcqg", methods=others, include_in_schema=False)
+    async def dvcqg_root_other(request: Request) -> Response:
+        return await bridge.handle(request, "")
+
+    @app.api_route("/v1/dvcqg/{path:path}", methods=others, include_in_schema=False)
+    async def dvcqg_path_other(request: Request, path: str) -> Response:
+        return await bridge.handle(request, path)
 
     return {"PortalAnswer": PORTAL_ANSWER_SCHEMA}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

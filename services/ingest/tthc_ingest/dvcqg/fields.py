@@ -1,8 +1,10 @@
-"""Reading the fields of a portal sync record (pure).
+"""Reading the fields of a portal sync record (pure), as leniently as the portal does.
 
-One-stop-shop systems send codes as strings or numbers ("2" or 2), leave empty dates as
-"", and write times as ``yyyyMMddHHmmss`` in local time (UTC+7). Every problem names the
-record's field, in Vietnamese and in English, so the sending system's developer can act.
+One-stop-shop systems send codes as strings or numbers ("2" or 2, even 2.0), mean "absent"
+by ``""`` or ``null`` alike, write flags as ``1``/``0``, ``"1"``/``"0"``, ``"True"``/
+``"False"`` (C#'s ``bool.ToString()``, in any case) or JSON booleans, and write times as
+``yyyyMMddHHmmss`` in local time (UTC+7). Every problem names the record's field, in
+Vietnamese and in English, so the sending system's developer can act.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class Problem:
     field: str
     vi: str
     en: str
+    reason: str = "invalid_field"
+    """A short code for counting refusals by kind (``unit_unknown``, ``due_missing``, ...)."""
 
 
 class RecordError(Exception):
@@ -28,15 +32,18 @@ class RecordError(Exception):
         self.problem = problem
 
 
-def refuse(field: str, vi: str, en: str) -> RecordError:
-    return RecordError(Problem(field, vi, en))
+def refuse(field: str, vi: str, en: str, reason: str = "invalid_field") -> RecordError:
+    return RecordError(Problem(field, vi, en, reason))
 
 
 def text(record: dict[str, Any], name: str) -> str:
-    """A code or text field as a stripped string ("" when absent or null)."""
+    """A code or text field as a stripped string ("" when absent or null); a whole number
+    sent as a JSON number (2 or 2.0) reads as its digits."""
     value = record.get(name)
     if value is None:
         return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise refuse(name, "phải là chuỗi ký tự hoặc số", "must be a string or a number")
     return str(value).strip()
@@ -49,9 +56,29 @@ def required(record: dict[str, Any], name: str) -> str:
     return value
 
 
-def flag(item: dict[str, Any], name: str) -> bool:
-    """A 0/1 field ("1", 1, "0", 0, "" or absent)."""
-    return text(item, name) == "1"
+TRUE = frozenset({"1", "true"})
+FALSE = frozenset({"0", "false", ""})
+
+
+def flag(item: dict[str, Any], name: str, where: str | None = None) -> bool:
+    """A yes/no field: ``1``, ``"1"``, ``"True"`` (any case) or ``true``; ``0``, ``"0"``,
+    ``"False"``, ``false``, ``""``, ``null`` or absent for no. Another whole number counts as
+    yes when it is not 0 (one system writes ``DuocTaiSuDung`` "2" for a second kind of reuse)."""
+    value = item.get(name)
+    if isinstance(value, bool):
+        return value
+    word = text(item, name).lower() if not isinstance(value, dict | list) else "?"
+    if word in TRUE:
+        return True
+    if word in FALSE:
+        return False
+    if word.isdigit():
+        return int(word) != 0
+    raise refuse(
+        where or name,
+        f"{value!r} không phải giá trị có/không (1/0, True/False)",
+        f"{value!r} is not a yes/no value (1/0, True/False)",
+    )
 
 
 def local_time(record: dict[str, Any], name: str) -> datetime | None:

@@ -15,16 +15,23 @@ from typing import Any
 
 import orjson
 
+from tthc_contract.catalogue import add_working_days
 from tthc_contract.plan import Plan
 
+from .agency import unit_of
 from .fields import Problem, RecordError, amount, flag, items, local_time, refuse, required, text
 
 NOT_RECEIVED = {"1", "3"}
 """1 mới đăng ký, 3 không được tiếp nhận: the dossier was never received, no event."""
 OPEN = {"2", "4", "5", "6"}
 OUTCOMES = {"9": "approved", "10": "approved", "7": "withdrawn", "8": "refused"}
-END_TIME = {"9": "NgayTra", "10": "NgayTra", "7": "NgayTra", "8": "NgayTuChoi"}
-"""Where the end time is read when ``NgayKetThucXuLy`` is empty."""
+END_TIMES = {
+    "9": ("NgayKetThucXuLy", "NgayTra", "NgayTuChoi"),
+    "10": ("NgayKetThucXuLy", "NgayTra", "NgayTuChoi"),
+    "7": ("NgayKetThucXuLy", "NgayTra", "NgayTuChoi"),
+    "8": ("NgayKetThucXuLy", "NgayTuChoi", "NgayTra"),
+}
+"""Where an ending status takes its end time, first found first (SPEC section 9.1)."""
 CHANNELS = {"": "in_person", "1": "in_person", "2": "online_partial", "3": "postal"}
 PAYMENT_CHANNELS = {"1": "national_portal", "2": "local_gateway"}
 MAX_CODE = 95
@@ -37,6 +44,8 @@ class Context:
     source: str
     synced_at: datetime | None = None
     """Set when the portal accepted the request (relay mode): every record is synced."""
+    agency: str | None = None
+    """The envelope's ``madonvi``: the unit of records that carry no ``DonViXuLy``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +64,13 @@ class Record:
 def translate(raw: Any, ctx: Context) -> list[dict[str, Any]]:
     """The events of one record; raises ``RecordError`` naming the field that is wrong."""
     if not isinstance(raw, dict):
-        raise refuse("(bản ghi)", "mỗi hồ sơ phải là một đối tượng JSON", "each record must be a JSON object")
-    record = read(raw, ctx.plan)
+        raise refuse(
+            "(bản ghi)",
+            "mỗi hồ sơ phải là một đối tượng JSON",
+            "each record must be a JSON object",
+            "not_a_record",
+        )
+    record = read(raw, ctx)
     if record.status in NOT_RECEIVED:
         return []
     events = [received(record, ctx), *paid(record), *digitized_dossier(record), *rescheduled(record)]
@@ -68,7 +82,7 @@ def translate(raw: Any, ctx: Context) -> list[dict[str, Any]]:
     return [_envelope(record, ctx.source, event) for event in events]
 
 
-def read(raw: dict[str, Any], plan: Plan) -> Record:
+def read(raw: dict[str, Any], ctx: Context) -> Record:
     code = required(raw, "MaHoSo")
     if len(code) > MAX_CODE:
         raise refuse("MaHoSo", f"dài tối đa {MAX_CODE} ký tự", f"at most {MAX_CODE} characters")
@@ -79,13 +93,15 @@ def read(raw: dict[str, Any], plan: Plan) -> Record:
             f"{status!r} không phải mã trạng thái 1 đến 10",
             f"{status!r} is not a status 1 to 10",
         )
+    procedure = required(raw, "MaTTHC")
+    received_at = local_time(raw, "NgayTiepNhan")
     record = Record(
         code,
-        required(raw, "MaTTHC"),
+        procedure,
         status,
-        _unit(raw, plan),
-        local_time(raw, "NgayTiepNhan"),
-        local_time(raw, "NgayHenTra"),
+        unit_of(raw, ctx.plan, ctx.agency),
+        received_at,
+        _due(raw, ctx.plan, procedure, received_at),
         raw,
     )
     if status not in NOT_RECEIVED:
@@ -93,16 +109,15 @@ def read(raw: dict[str, Any], plan: Plan) -> Record:
     return record
 
 
-def _unit(raw: dict[str, Any], plan: Plan) -> str:
-    value = required(raw, "DonViXuLy")
-    unit = plan.unit_of_dvcqg(value)
-    if unit is None:
-        raise refuse(
-            "DonViXuLy",
-            f"{value!r} không phải mã đơn vị của kế hoạch, cũng không có trong dvcqg.units",
-            f"{value!r} is neither a unit code of the plan nor a key of the plan's dvcqg.units",
-        )
-    return unit
+def _due(raw: dict[str, Any], plan: Plan, procedure: str, received_at: datetime | None) -> datetime | None:
+    """``NgayHenTra``, else ``processing_days`` working days after receipt (the catalogue)."""
+    due = local_time(raw, "NgayHenTra")
+    if due is not None or received_at is None:
+        return due
+    entry = plan.procedures.get(procedure)
+    if entry is None or entry.processing_days is None:
+        return None
+    return add_working_days(received_at, entry.processing_days)
 
 
 def _check_times(record: Record) -> None:
@@ -111,8 +126,11 @@ def _check_times(record: Record) -> None:
     if record.due is None:
         raise refuse(
             "NgayHenTra",
-            "bắt buộc với hồ sơ đã tiếp nhận (ngày hẹn trả)",
-            "is required for a received dossier (the promised return time)",
+            "bắt buộc với hồ sơ đã tiếp nhận (ngày hẹn trả), trừ khi danh mục thủ tục của kế hoạch "
+            f"(scorecard.procedures) có processing_days cho {record.procedure!r}",
+            "is required for a received dossier (the promised return time), unless the plan's "
+            f"catalogue (scorecard.procedures) gives processing_days for {record.procedure!r}",
+            "due_missing",
         )
     if record.due < record.received_at:
         raise refuse(
@@ -124,15 +142,20 @@ def _check_times(record: Record) -> None:
 
 def received(record: Record, ctx: Context) -> dict[str, Any]:
     """``MaTTHC``, ``TenLinhVuc``, ``DonViXuLy``, ``KenhThucHien``, ``NgayTiepNhan``,
-    ``NgayHenTra``, ``DanhSachLePhi`` (fee) and ``TaiLieuNop`` (reused data)."""
+    ``NgayHenTra``, ``DanhSachLePhi`` (fee), ``TaiLieuNop`` (reused data, the citizen's store),
+    ``TaiKhoanDuocXacThucVoiVNeID`` and ``DSKetNoiCSDL`` (population data)."""
     assert record.received_at is not None and record.due is not None
+    files = _files(record)
+    from_store = any(_file_flag(f, "DuocLayTuKhoDMQG") for f in files)
     data: dict[str, Any] = {
         "unit": record.unit,
         "procedure": record.procedure,
         "channel": _channel(record, ctx.plan),
         "due": _iso(record.due),
         "fee": any(amount(fee, "Gia", "DanhSachLePhi.Gia") > 0 for fee in items(record.raw, "DanhSachLePhi")),
-        "reused_data": any(flag(f, "DuocLayTuKhoDMQG") or flag(f, "DuocTaiSuDung") for f in _files(record)),
+        "reused_data": from_store or any(_file_flag(f, "DuocTaiSuDung") for f in files),
+        "personal_storage": from_store,
+        "citizen_data": from_store or _citizen_data(record, ctx.plan),
     }
     if field := text(record.raw, "TenLinhVuc"):
         data["field"] = field[:128]
@@ -166,7 +189,7 @@ def paid(record: Record) -> list[dict[str, Any]]:
 
 def digitized_dossier(record: Record) -> list[dict[str, Any]]:
     """``HoSoCoThanhPhanSoHoa`` = 1, or a submitted file ``DuocSoHoa`` = 1."""
-    if flag(record.raw, "HoSoCoThanhPhanSoHoa") or any(flag(f, "DuocSoHoa") for f in _files(record)):
+    if flag(record.raw, "HoSoCoThanhPhanSoHoa") or any(_file_flag(f, "DuocSoHoa") for f in _files(record)):
         assert record.received_at is not None
         return [_event("tthc.case.digitized", record.received_at, {"scope": "dossier"})]
     return []
@@ -182,18 +205,28 @@ def rescheduled(record: Record) -> list[dict[str, Any]]:
     return [_event("tthc.case.rescheduled", record.received_at, {"due": _iso(max(dues))})]
 
 
+def _citizen_data(record: Record, plan: Plan) -> bool:
+    """A VNeID-verified account, or a connection to a population database of the plan."""
+    if flag(record.raw, "TaiKhoanDuocXacThucVoiVNeID"):
+        return True
+    wanted = set(plan.spec.dvcqg.citizen_databases)
+    return any(text(c, "MaCSDL") in wanted for c in items(record.raw, "DSKetNoiCSDL"))
+
+
 def resolved(record: Record) -> dict[str, Any] | None:
-    """``TrangThaiHoSo`` 7, 8, 9 or 10, at ``NgayKetThucXuLy`` (else ``NgayTra``/``NgayTuChoi``)."""
+    """``TrangThaiHoSo`` 7, 8, 9 or 10, at the first of its end times that is given."""
     outcome = OUTCOMES.get(record.status)
     if outcome is None:
         return None
-    fallback = END_TIME[record.status]
-    end = local_time(record.raw, "NgayKetThucXuLy") or local_time(record.raw, fallback)
+    names = END_TIMES[record.status]
+    end = next((t for name in names if (t := local_time(record.raw, name)) is not None), None)
     if end is None:
+        listed = ", ".join(names)
         raise refuse(
-            "NgayKetThucXuLy",
-            f"bắt buộc (hoặc {fallback}) với hồ sơ ở trạng thái {record.status}",
-            f"is required (or {fallback}) when TrangThaiHoSo is {record.status}",
+            names[0],
+            f"cần một trong {listed} với hồ sơ ở trạng thái {record.status}",
+            f"one of {listed} is required when TrangThaiHoSo is {record.status}",
+            "end_time_missing",
         )
     return _event("tthc.case.resolved", end, {"outcome": outcome})
 
@@ -215,8 +248,12 @@ def synced(record: Record, at: datetime) -> dict[str, Any]:
 
 
 def _files(record: Record) -> list[dict[str, Any]]:
-    """Submitted files, those deleted since excepted."""
-    return [f for f in items(record.raw, "TaiLieuNop") if not flag(f, "IsDeleted")]
+    """Submitted files, those deleted since excepted (a deleted file counts for nothing)."""
+    return [f for f in items(record.raw, "TaiLieuNop") if not _file_flag(f, "IsDeleted")]
+
+
+def _file_flag(file: dict[str, Any], name: str) -> bool:
+    return flag(file, name, f"TaiLieuNop.{name}")
 
 
 def _event(kind: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""The portal's request and answer shapes (pure), as one-stop-shop systems already speak them.
+"""The portal's answer shape (pure), as one-stop-shop systems already read it.
 
-Request: ``{"service": "DongBoHoSoMC", "isUpdating": "True"|"False", "data": [...]}`` or
-``{"service": "CapNhatTienDoHoSoMC", "data": [...]}``; other keys (``session``, ``madonvi``:
-the portal's own credentials) are left alone. Answer: ``{"error_code": "0", "message": ...}``
-on success; otherwise ``error_code`` is the HTTP status as text ("422", "403", ...) and the
-message says why, in Vietnamese then English, with each refused record (``records``).
+``{"error_code": "0", "message": ...}`` on success (the message starts with «Thành công»: one
+client counts a dossier as synced only when the lower-cased message contains «thành công»);
+otherwise ``error_code`` is the HTTP status as text ("422", "403", ...) and the message says
+why, in Vietnamese then English, with each refused record (``records``). How a request is
+read is in ``sync_body``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from tthc_contract.http import ApiError
-
-SYNC = "DongBoHoSoMC"
-PROGRESS = "CapNhatTienDoHoSoMC"
-SERVICES = (SYNC, PROGRESS)
-MAX_RECORDS = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class PortalRequest:
-    service: str
-    records: list[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +22,7 @@ class RefusedRecord:
     field: str
     vi: str
     en: str
+    reason: str = "invalid_field"
 
     def body(self) -> dict[str, Any]:
         return {
@@ -46,62 +34,20 @@ class RefusedRecord:
         }
 
 
-def parse_request(body: bytes) -> PortalRequest:
-    """The portal request in ``body``; raises 400/413 in the portal's shape."""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise portal_error(
-            400, "Nội dung không phải JSON hợp lệ", f"the body is not valid JSON ({exc})"
-        ) from None
-    if not isinstance(parsed, dict):
-        raise portal_error(
-            400,
-            "Nội dung phải là một đối tượng JSON có service và data",
-            'the body must be a JSON object: {"service": "DongBoHoSoMC", "data": [...]}',
-        )
-    if "service" not in parsed:
-        raise portal_error(
-            400,
-            "Thiếu trường service; dùng DongBoHoSoMC hoặc CapNhatTienDoHoSoMC",
-            "the field service is missing; send DongBoHoSoMC or CapNhatTienDoHoSoMC",
-        )
-    if parsed["service"] not in SERVICES:
-        service = parsed["service"]
-        raise portal_error(
-            400,
-            f"Dịch vụ {service!r} không được hỗ trợ; dùng DongBoHoSoMC hoặc CapNhatTienDoHoSoMC",
-            f"service {service!r} is not supported; send DongBoHoSoMC or CapNhatTienDoHoSoMC",
-        )
-    records = parsed.get("data")
-    if not isinstance(records, list):
-        raise portal_error(400, "Trường data phải là danh sách hồ sơ", "data must be a list of records")
-    if len(records) > MAX_RECORDS:
-        raise portal_error(
-            413,
-            f"{len(records)} hồ sơ trong một yêu cầu; gửi tối đa {MAX_RECORDS:,} hồ sơ mỗi lần".replace(
-                ",", "."
-            ),
-            f"{len(records)} records in one request; send at most {MAX_RECORDS:,} per request",
-        )
-    return PortalRequest(parsed["service"], records)
-
-
 def answer(message_vi: str, message_en: str) -> dict[str, Any]:
     return {"error_code": "0", "message": f"{message_vi} / {message_en}"}
 
 
-def accepted(records: int, events: int) -> dict[str, Any]:
-    return answer(
-        f"Thành công: đã nhận {records} hồ sơ ({events} sự kiện)",
-        f"Success: {records} records ({events} events) accepted",
-    )
-
-
-def progress_counted(records: int) -> dict[str, Any]:
-    return answer(
-        f"Thành công: đã ghi nhận {records} bước tiến độ", f"Success: {records} progress steps counted"
-    )
+def accepted(records: int, events: int, steps: int = 0) -> dict[str, Any]:
+    if not records and steps:
+        return answer(
+            f"Thành công: đã ghi nhận {steps} bước tiến độ", f"Success: {steps} progress steps counted"
+        )
+    vi = f"Thành công: đã nhận {records} hồ sơ ({events} sự kiện)"
+    en = f"Success: {records} records ({events} events) accepted"
+    if steps:
+        vi, en = f"{vi}, {steps} bước tiến độ", f"{en}, {steps} progress steps counted"
+    return answer(vi, en)
 
 
 def portal_error(status: int, vi: str, en: str, records: list[RefusedRecord] | None = None) -> ApiError:
@@ -111,7 +57,7 @@ def portal_error(status: int, vi: str, en: str, records: list[RefusedRecord] | N
     return ApiError(status, "portal", body)
 
 
-def progress_problems(records: list[Any]) -> list[RefusedRecord]:
+def step_problems(records: list[Any], indexes: list[int]) -> list[RefusedRecord]:
     """Progress steps are only counted, but each must at least name its dossier."""
     return [
         RefusedRecord(
@@ -119,14 +65,30 @@ def progress_problems(records: list[Any]) -> list[RefusedRecord]:
             step.get("MaHoSo") if isinstance(step, dict) else None,
             "MaHoSo",
             "mỗi bước tiến độ phải là một đối tượng JSON có MaHoSo",
-            "each progress step must be a JSON object with a MaHoSo (text)",
+            "each progress step must be a JSON object with a MaHoSo",
+            "step_invalid",
         )
-        for index, step in enumerate(records)
-        if not (isinstance(step, dict) and isinstance(step.get("MaHoSo"), str) and step["MaHoSo"].strip())
+        for index in indexes
+        if not (isinstance(step := records[index], dict) and str(step.get("MaHoSo") or "").strip())
+    ]
+
+
+def unknown_records(records: list[Any], indexes: list[int]) -> list[RefusedRecord]:
+    return [
+        RefusedRecord(
+            index,
+            records[index].get("MaHoSo") if isinstance(records[index], dict) else None,
+            "(bản ghi)",
+            "không phải hồ sơ (MaHoSo và MaTTHC) cũng không phải bước tiến độ (MaHoSo và ThoiDiemXuLy)",
+            "neither a dossier (MaHoSo and MaTTHC) nor a progress step (MaHoSo and ThoiDiemXuLy)",
+            "not_a_record",
+        )
+        for index in indexes
     ]
 
 
 def refused(status: int, records: list[RefusedRecord]) -> ApiError:
+    """All or nothing (translate mode): the request is refused, naming each refused record."""
     vi = {422: "hồ sơ không hợp lệ", 403: "hồ sơ ngoài phạm vi của nguồn gửi"}[status]
     en = {422: "invalid records", 403: "records outside the sending source's units"}[status]
     return portal_error(

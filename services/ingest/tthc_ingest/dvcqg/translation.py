@@ -40,14 +40,16 @@ class Translation:
         )
 
 
-def translate_all(records: list[Any], ctx: Context) -> Translation:
+def translate_all(records: list[Any], ctx: Context, indexes: list[int] | None = None) -> Translation:
+    """The events of the dossiers at ``indexes`` of ``records`` (all when ``None``)."""
     out = Translation(records=records)
-    for index, record in enumerate(records):
+    for index in range(len(records)) if indexes is None else indexes:
         try:
-            events = translate(record, ctx)
+            events = translate(records[index], ctx)
         except RecordError as exc:
+            problem = exc.problem
             out.refused.append(
-                RefusedRecord(index, out.code(index), exc.problem.field, exc.problem.vi, exc.problem.en)
+                RefusedRecord(index, out.code(index), problem.field, problem.vi, problem.en, problem.reason)
             )
             continue
         out.events += events
@@ -67,7 +69,8 @@ def refused_by_events(
     for index, problems in sorted(by_record.items()):
         en = "; ".join(problems)
         vi = _scope_vi(en) if status == 403 else f"sự kiện sinh từ hồ sơ không hợp lệ: {en}"
-        out.append(RefusedRecord(index, translation.code(index), "(hồ sơ)", vi, en))
+        reason = "out_of_scope" if status == 403 else "invalid_event"
+        out.append(RefusedRecord(index, translation.code(index), "(hồ sơ)", vi, en, reason))
     return out
 
 
