@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aredis
+import structlog
 
 from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
+from tthc_metrics.schema.current import PLAN_TABLES, SCHEMA
 from tthc_metrics.store import Store
 
 from .servers import Mailbox, RedisServer, WebhookSink
@@ -15,6 +18,39 @@ from .servers import Mailbox, RedisServer, WebhookSink
 REPO = Path(__file__).resolve().parent.parent
 PLAN_PATH = REPO / "deploy" / "plans" / "dong-phu-2026.yaml"
 DEMO_KEY = "demo-igate-key"
+DATA_TABLES = [
+    name for name, t in SCHEMA.tables.items() if t not in PLAN_TABLES and t.engine.family != "Null"
+]
+QUIET_LIBRARIES = (
+    "clickhouse_connect", "urllib3", "httpx", "httpcore", "faststream", "tthc.faststream", "uvicorn",
+    "asyncio", "chdb", "redis", "mail.log", "niquests", "PIL",
+)  # fmt: skip
+"""Libraries the tests drive into warnings on purpose (a store stopped, a Redis killed: the
+retries are expected): only their errors reach a test's captured log. Their debug and info
+lines are kept out by ``log_level`` in pyproject.toml."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_libraries() -> None:
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A test that configures logging for the process (``configure_logging``, say at DEBUG)
+    leaves it as it found it: otherwise every later test would print every library's debug
+    lines through the services' handler. Restores the root logger (``setLevel`` also clears
+    the loggers' cached levels) and structlog's configuration."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    config, context = structlog.get_config(), structlog.contextvars.get_contextvars()
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.configure(**config)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**context)
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +70,7 @@ def session_store(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Itera
 
 def empty_store(store: Store) -> None:
     """Empty what the tests write (the engine stays: chDB hosts one per process)."""
-    for table in ("events", "case_facts", "feedback_facts", "alert_changes"):
+    for table in DATA_TABLES:
         store.call("write", lambda c, t=table: c.command(f"TRUNCATE TABLE {t}"))
 
 

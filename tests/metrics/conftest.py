@@ -13,6 +13,7 @@ from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 from tthc_contract.validation import ValidationContext
 from tthc_metrics.crash_witness import CrashWitness
+from tthc_metrics.rollups.service import Rollups
 from tthc_metrics.seen import EventClaims
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
@@ -35,6 +36,7 @@ def make_writer(store: Store, redis: aredis.Redis, plan: Plan) -> Writer:
         signer=SIGNER,
         context=lambda: ValidationContext(units=units),
         witness=CrashWitness(redis, "test-writer", alive_ms=60_000),
+        rollups=Rollups(redis),
     )
 
 

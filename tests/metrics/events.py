@@ -76,6 +76,10 @@ def feedback(code: str, time: str, unit: str, due: str, case: str | None = None)
     return ev("tthc.feedback.received", code, time, data)
 
 
+def feedback_rated(code: str, time: str, satisfied: bool) -> dict[str, Any]:
+    return ev("tthc.feedback.rated", code, time, {"satisfied": satisfied})
+
+
 def feedback_resolved(code: str, time: str) -> dict[str, Any]:
     return ev("tthc.feedback.resolved", code, time)
 

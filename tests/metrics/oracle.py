@@ -67,7 +67,7 @@ def _in_period(instant: datetime, period: Period) -> bool:
 
 def count(
     events: list[dict[str, Any]], plan: Plan, unit: str, period: Period, at: datetime
-) -> dict[str, int]:
+) -> dict[str, Any]:
     evs = first_of_each_identity(events)
     by_subject: dict[str, list[Ev]] = defaultdict(list)
     for e in evs:
@@ -89,9 +89,16 @@ def count(
             "feedback_on_time",
             "satisfied",
             "on_time",
+            "fee_cases",
+            "fee_paid_online",
+            "e_result_any",
+            "personal_storage",
+            "citizen_data",
+            "feedback_satisfied",
         ],
         0,
     )
+    out.update({"procedures_online": set(), "procedures_fee_paid": set(), "procedures_citizen": set()})
     for subject, items in by_subject.items():
         received = [e for e in items if e.type == "tthc.case.received"]
         if received:
@@ -99,11 +106,13 @@ def count(
         feedback = [e for e in items if e.type == "tthc.feedback.received"]
         if feedback:
             _feedback(out, items, max(feedback, key=lambda e: e.order), units, period, at)
+    for name in ("procedures_online", "procedures_fee_paid", "procedures_citizen"):
+        out[name] = sorted(out[name])
     return out
 
 
 def _case(
-    out: dict[str, int],
+    out: dict[str, Any],
     subject: str,
     items: list[Ev],
     rec: Ev,
@@ -143,17 +152,44 @@ def _case(
     out["reused"] += bool(rec.data.get("reused_data", False))
     out["satisfied"] += not late and not unsatisfied and subject not in about
     out["on_time"] += not late
+    _scorecard_case(out, rec, kinds)
+
+
+def _scorecard_case(out: dict[str, Any], rec: Ev, kinds: dict[str, list[Ev]]) -> None:
+    """What SPEC section 10 adds, sentence by sentence."""
+    online = rec.data["channel"] in ("online_full", "online_partial")
+    fee = bool(rec.data.get("fee", False))
+    paid_online = any(
+        e.data["channel"] in ("national_portal", "local_gateway") for e in kinds["tthc.case.paid"]
+    )
+    citizen = bool(rec.data.get("citizen_data", False))
+    out["fee_cases"] += fee
+    out["fee_paid_online"] += fee and paid_online
+    out["e_result_any"] += any(e.data["electronic"] for e in kinds["tthc.case.result_issued"])
+    out["personal_storage"] += bool(rec.data.get("personal_storage", False))
+    out["citizen_data"] += citizen
+    procedure = rec.data["procedure"]
+    if online:
+        out["procedures_online"].add(procedure)
+    if fee and paid_online:
+        out["procedures_fee_paid"].add(procedure)
+    if citizen:
+        out["procedures_citizen"].add(procedure)
 
 
 def _feedback(
-    out: dict[str, int], items: list[Ev], rec: Ev, units: set[str], period: Period, at: datetime
+    out: dict[str, Any], items: list[Ev], rec: Ev, units: set[str], period: Period, at: datetime
 ) -> None:
     if rec.data["unit"] not in units or not _in_period(rec.time, period):
         return
     due = parse_rfc3339(rec.data["due"])
     resolutions = [e.time for e in items if e.type == "tthc.feedback.resolved"]
+    ratings = [e for e in items if e.type == "tthc.feedback.rated"]
+    on_time = (min(resolutions) <= due) if resolutions else (at <= due)
+    unsatisfied = bool(ratings) and not max(ratings, key=lambda e: e.order).data["satisfied"]
     out["feedback"] += 1
-    out["feedback_on_time"] += (min(resolutions) <= due) if resolutions else (at <= due)
+    out["feedback_on_time"] += on_time
+    out["feedback_satisfied"] += on_time and not unsatisfied
 
 
 def bieu06(

@@ -28,6 +28,7 @@ from .ops_sampler import run_sampler
 from .reports.delivery import ReportDelivery, Smtp
 from .reports.service import ReportBuilder
 from .results import RecentResults
+from .rollups.service import Rollups
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
 from .startup import prepare_store
@@ -72,6 +73,7 @@ async def run(settings: Settings) -> None:
         claims=claims,
         context=lambda: ValidationContext(units=units),
         witness=CrashWitness(redis, name, alive_ms=settings.metrics_reclaim_idle_ms),
+        rollups=Rollups(redis),
     )
     results = RecentResults(settings.metrics_result_ttl_ms / 1000)
     snapshots = SnapshotPublisher(

@@ -112,7 +112,12 @@ class EventConsumer:
                 fresh.append((entry_id, fields))
             elif is_poison(count, self.batcher.max_rows, self.poison_after):
                 dead.append(
-                    DeadLetter(entry_id, as_fields(fields), poison_reason(count, self.batcher.max_rows))
+                    DeadLetter(
+                        entry_id,
+                        as_fields(fields),
+                        poison_reason(count, self.batcher.max_rows),
+                        code="poison",
+                    )
                 )
             else:
                 groups.setdefault(group_size(count, self.batcher.max_rows), []).append((entry_id, fields))

@@ -30,7 +30,10 @@ class Decoded:
     keys: list[bytes] = field(default_factory=list)
     """``signing.identity(source, id)`` of each row, in order."""
     rows: list[bytes] = field(default_factory=list)
-    """JSONEachRow lines ``{"stream_id": ..., "event": {...}}``."""
+    """JSONEachRow lines ``{"stream_id": ..., "event": {...}, "key": ..., "role": "event"}``, each
+    followed by a ``link`` row when the event is feedback about a case (``linked``)."""
+    items: list[tuple[str, str, str]] = field(default_factory=list)
+    """(``case`` or ``feedback``, its code, the case a feedback item is about or "") of each row."""
     row_entry_ids: list[bytes] = field(default_factory=list)
     """The stream entry of each row."""
     dead: list[DeadLetter] = field(default_factory=list)
@@ -55,8 +58,46 @@ def _open_signed(raw: Any, fields: Fields | None, signer: EntrySigner) -> tuple[
     return None if signed is None else (identity(signed.source, signed.event_id), signed.event)
 
 
-def _row(entry_id: bytes, event: bytes) -> bytes:
-    return b'{"stream_id":"%s","event":%s}' % (entry_id, event)
+def _row(entry_id: bytes, event: bytes, key: str, role: bytes = b"event") -> bytes:
+    return b'{"stream_id":"%s","event":%s,"key":%s,"role":"%s"}' % (entry_id, event, orjson.dumps(key), role)
+
+
+def rows_of(entry_id: bytes, event: bytes, item: tuple[str, str, str]) -> bytes:
+    """The event's row, and a ``link`` row keyed by its case when it is feedback about a case
+    (in a cluster each fact then lands on its key's shard)."""
+    row = _row(entry_id, event, item[1])
+    return row + b"\n" + _row(entry_id, event, item[2], b"link") if item[2] else row
+
+
+def _string_after(event: bytes, name: bytes) -> str | None:
+    start = event.find(b'"%s":"' % name)
+    if start < 0:
+        return None
+    start += len(name) + 4
+    end = event.find(b'"', start)
+    value = event[start:end]
+    return None if b"\\" in value or end < 0 else value.decode()
+
+
+def item_of(event: bytes) -> tuple[str, str, str]:
+    """(``case`` or ``feedback``, subject, the case a feedback item is about or "") of a stored
+    event, read off its canonical JSON without parsing it (a quick path for plain values)."""
+    kind, subject = _string_after(event, b"type"), _string_after(event, b"subject")
+    if kind is None or subject is None or (kind == "tthc.feedback.received" and b'"case":' in event):
+        return _item_parsed(event)
+    return kind.split(".")[1], subject, ""
+
+
+def _item_parsed(event: bytes) -> tuple[str, str, str]:
+    """The slow path; an event signed as stored but not a valid one (ClickHouse will refuse it
+    and it goes to tthc:dead) is an item of no kind."""
+    try:
+        parsed = orjson.loads(event)
+        kind, subject, data = parsed["type"], parsed["subject"], parsed.get("data") or {}
+        case = (data.get("case") or "") if kind == "tthc.feedback.received" else ""
+        return kind.split(".")[1], str(subject), str(case)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, IndexError):
+        return "unknown", "", ""
 
 
 def _validate(
@@ -65,12 +106,15 @@ def _validate(
     raw = fields.get(EVENT_FIELD)
     if raw is None:
         return DeadLetter(
-            entry_id, fields, "the entry has no 'event' field (see README: stream entry format)"
+            entry_id,
+            fields,
+            "the entry has no 'event' field (see README: stream entry format)",
+            code="no_event_field",
         )
     try:
         event = parse_event_json(raw, ctx)
     except InvalidEvent as exc:
-        return DeadLetter(entry_id, fields, "invalid event: " + "; ".join(exc.problems))
+        return DeadLetter(entry_id, fields, "invalid event: " + "; ".join(exc.problems), code="invalid_event")
     key = identity(event.source.encode(), event.id.encode())
     return key, canonical_json(orjson.loads(raw)), scope_op(event)
 
@@ -96,7 +140,9 @@ def decode(entries: Iterable[tuple[bytes, Any]], signer: EntrySigner, ctx: Valid
             out.repeated += 1
             continue
         seen.add(key)
+        item = item_of(event)
         out.keys.append(key)
-        out.rows.append(_row(entry_id, event))
+        out.items.append(item)
+        out.rows.append(rows_of(entry_id, event, item))
         out.row_entry_ids.append(entry_id)
     return out

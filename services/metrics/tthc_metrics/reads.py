@@ -1,35 +1,35 @@
-"""The read queries: indicator counts, due-soon items, status. All sums happen in SQL.
+"""The read queries: indicator and scorecard counts, due-soon items, status. Sums happen in SQL.
 
-Per-case flags come from the views ``case_status(at)`` and ``feedback_status(at)``;
-their sums from ``CASE_COUNTS`` and ``FEEDBACK_COUNTS`` of the contract. A period is
-the range [start, end) of its local months, in UTC; a unit is its subtree.
+Counts come from the cells (``schema.cells``): a period is whole local months, read from the
+month cells, and the days at either end of a report period, read from the day cells; a unit
+is its subtree. So a question reads as many rows as units times months it asks about, never
+the history. What depends on the instant (whether an open item is late) is judged at ``at``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
-from tthc_contract.indicators import CASE_COUNTS, COUNT_COLUMNS, FEEDBACK_COUNTS
+from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 
+from .rollups.cells_sql import CASES, FEEDBACK, CellKind, read_sums
+from .schema.current import FACT_TABLES, STATE_TABLES
 from .store import Store
+
+FINAL_SETTINGS = {"do_not_merge_across_partitions_select_final": 1}
 
 
 class Span(Protocol):
-    """A calendar period or a report period: a code and [start, end) in UTC."""
+    """A calendar period or a report period: a code and [start, end) in UTC (local midnights)."""
 
     @property
     def code(self) -> str: ...
 
     def bounds(self) -> tuple[datetime, datetime]: ...
-
-
-_PARTS = (("case_status", CASE_COUNTS, "read"), ("feedback_status", FEEDBACK_COUNTS, "read-feedback"))
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reads")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,65 +42,114 @@ class DueItem:
     procedure: str
 
 
+@dataclass(frozen=True, slots=True)
+class CellRange:
+    """A span as cells: whole months (yyyymm) and ranges of days [first, end) outside them."""
+
+    months: tuple[int, ...]
+    days: tuple[tuple[date, date], ...]
+
+    @classmethod
+    def of(cls, span: Span) -> CellRange:
+        start, end = (b.astimezone(LOCAL_TZ).date() for b in span.bounds())
+        first_month = start if start.day == 1 else _next_month(start)
+        months: list[int] = []
+        cursor = first_month
+        while _next_month(cursor) <= end:
+            months.append(cursor.year * 100 + cursor.month)
+            cursor = _next_month(cursor)
+        if not months:
+            return cls((), ((start, end),) if start < end else ())
+        days = [(start, first_month)] if start < first_month else []
+        days += [(cursor, end)] if cursor < end else []
+        return cls(tuple(months), tuple(days))
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def sql_instant(instant: datetime) -> str:
     """An aware instant as ClickHouse reads a ``DateTime64(6, 'UTC')`` parameter."""
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _sums(counts: dict[str, str]) -> str:
-    return ", ".join(f"{sql} AS {name}" for name, sql in counts.items())
-
-
-def counts(store: Store, units: list[str], period: Span, at: datetime) -> dict[str, int]:
-    """The counts of the cases and feedback of ``units`` received in ``period``.
-
-    The two parts run at once, on two clients: planning a query over these views takes
-    longer than scanning them, so overlapping the two halves the wait.
-    """
-    start, end = period.bounds()
-    params = {"at": sql_instant(at), "units": units, "start": sql_instant(start), "end": sql_instant(end)}
-
-    def part(view: str, sums: dict[str, str], role: str) -> dict[str, int]:
-        sql = (
-            f"SELECT {_sums(sums)} FROM {view}(at = {{at:DateTime64(6, 'UTC')}}) "
-            "WHERE unit IN {units:Array(String)} "
-            "AND received_at >= {start:DateTime64(6, 'UTC')} AND received_at < {end:DateTime64(6, 'UTC')}"
+def cells_from(kind: CellKind, cells: CellRange, extra: str = "") -> str:
+    """The cells of ``{units}`` in ``cells``, month cells and day cells alike."""
+    columns = ", ".join(["unit", *kind.columns()])
+    parts = []
+    if cells.months:
+        months = ", ".join(str(m) for m in cells.months)
+        parts.append(
+            f"SELECT {columns}{extra} FROM {kind.month_table} FINAL WHERE unit IN {{units:Array(String)}} AND month IN ({months})"
         )
-        row = store.call(role, lambda c: c.query(sql, parameters=params).first_row)
-        return {name: int(value or 0) for name, value in zip(sums, row, strict=True)}
+    for first, end in cells.days:
+        parts.append(
+            f"SELECT {columns}{extra} FROM {kind.day_table} FINAL WHERE unit IN {{units:Array(String)}} "
+            f"AND day >= '{first.isoformat()}' AND day < '{end.isoformat()}'"
+        )
+    return " UNION ALL ".join(parts) or f"SELECT {columns}{extra} FROM {kind.month_table} WHERE 0"
 
-    futures = [_POOL.submit(part, *p) for p in _PARTS]
-    return {name: value for f in futures for name, value in f.result().items()}
+
+def _counts(store: Store, kind: CellKind, units: list[str], cells: CellRange, at: datetime) -> dict[str, Any]:
+    sums = read_sums(kind)
+    sql = f"SELECT {', '.join(sums)} FROM ({cells_from(kind, cells)})"
+    params = {"units": units, "at": sql_instant(at)}
+    row = store.call("read", lambda c: c.query(sql, parameters=params, settings=FINAL_SETTINGS).first_row)
+    names = [s.rsplit(" AS ", 1)[1] for s in sums]
+    return {
+        name: (sorted(v) if isinstance(v, list) else int(v or 0)) for name, v in zip(names, row, strict=True)
+    }
+
+
+def counts(store: Store, units: list[str], period: Span, at: datetime) -> dict[str, Any]:
+    """Every count of the cases and feedback of ``units`` received in ``period``, at ``at``:
+    the indicators' and the scorecard's (and the sets of procedures, sorted)."""
+    cells = CellRange.of(period)
+    return _counts(store, CASES, units, cells, at) | _counts(store, FEEDBACK, units, cells, at)
 
 
 def counts_by_unit(
-    store: Store, plan: Plan, periods: Sequence[Span], at: datetime
-) -> dict[tuple[str, str], dict[str, int]]:
-    """Counts of every unit (its subtree) for several periods: {(unit, period code): counts}."""
-    codes = sorted(plan.unit_codes)
-    spans = [(p.code, *(sql_instant(b) for b in p.bounds())) for p in periods]
-    params = {
-        "at": sql_instant(at),
-        "codes": codes,
-        "ancestors": [plan.ancestors(c) for c in codes],
-        "spans": spans,
-    }
-    result = {(code, p.code): dict.fromkeys(COUNT_COLUMNS, 0) for code in codes for p in periods}
-    for view, sums, role in _PARTS:
-        sql = (
-            "SELECT arrayJoin({ancestors:Array(Array(String))}[indexOf({codes:Array(String)}, unit)]) AS rollup_unit, "
-            f"tupleElement(span, 1) AS period, {_sums(sums)} "
-            f"FROM {view}(at = {{at:DateTime64(6, 'UTC')}}) "
-            "ARRAY JOIN {spans:Array(Tuple(String, DateTime64(6, 'UTC'), DateTime64(6, 'UTC')))} AS span "
-            "WHERE received_at >= tupleElement(span, 2) AND received_at < tupleElement(span, 3) "
-            "GROUP BY rollup_unit, period"
-        )
-        rows = store.call(role, lambda c, q=sql: c.query(q, parameters=params).result_rows)
-        for row in rows:
-            result[(row[0], row[1])].update(
-                {name: int(value) for name, value in zip(sums, row[2:], strict=True)}
-            )
+    store: Store, plan: Plan, periods: Sequence[Span], at: datetime, units: Sequence[str] | None = None
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Counts of each unit (its subtree) for several periods: {(unit, period code): counts};
+    every unit of the plan, or those given."""
+    wanted = sorted(units if units is not None else plan.unit_codes)
+    members = sorted({d for u in wanted for d in plan.descendants(u)})
+    ancestors = [[a for a in plan.ancestors(m) if a in set(wanted)] for m in members]
+    params = {"units": members, "members": members, "ancestors": ancestors, "at": sql_instant(at)}
+    result: dict[tuple[str, str], dict[str, Any]] = {}
+    for period in periods:
+        for unit in wanted:
+            result[(unit, period.code)] = {}
+        for kind in (CASES, FEEDBACK):
+            _by_unit(store, kind, CellRange.of(period), params, into=result, code=period.code)
     return result
+
+
+def _by_unit(
+    store: Store,
+    kind: CellKind,
+    cells: CellRange,
+    params: dict[str, Any],
+    *,
+    into: dict[tuple[str, str], dict[str, Any]],
+    code: str,
+) -> None:
+    sums = read_sums(kind)
+    sql = (
+        "SELECT arrayJoin({ancestors:Array(Array(String))}[indexOf({members:Array(String)}, unit)]) AS rollup_unit, "
+        f"{', '.join(sums)} FROM ({cells_from(kind, cells)}) GROUP BY rollup_unit"
+    )
+    rows = store.call("read", lambda c: c.query(sql, parameters=params, settings=FINAL_SETTINGS).result_rows)
+    names = [s.rsplit(" AS ", 1)[1] for s in sums]
+    empty: dict[str, Any] = {name: ([] if name in kind.sets else 0) for name in names}
+    for key in [k for k in into if k[1] == code]:
+        into[key].update(empty)
+    for row in rows:
+        into[(row[0], code)].update(
+            {n: (sorted(v) if isinstance(v, list) else int(v)) for n, v in zip(names, row[1:], strict=True)}
+        )
 
 
 def due_soon(store: Store, units: list[str], at: datetime, until: datetime) -> list[DueItem]:
@@ -121,7 +170,7 @@ def due_soon(store: Store, units: list[str], at: datetime, until: datetime) -> l
         ORDER BY due_at, kind, code
     """
     params = {"at": sql_instant(at), "until": sql_instant(until), "units": units}
-    rows = store.call("read", lambda c: c.query(sql, parameters=params).result_rows)
+    rows = store.call("read", lambda c: c.query(sql, parameters=params, settings=FINAL_SETTINGS).result_rows)
     return [DueItem(r[0], r[1], r[2], r[3].replace(tzinfo=UTC), r[4].replace(tzinfo=UTC), r[5]) for r in rows]
 
 
@@ -130,14 +179,12 @@ def events_stored(store: Store) -> int:
     return int(store.call("read", lambda c: c.command("SELECT uniqExact(source, id) FROM events")))
 
 
-FACT_TABLES = ("case_facts", "feedback_facts")
-
-
 def fact_parts(store: Store) -> dict[str, int]:
-    """Active parts of each fact table: 1 means fully folded, the fastest reads."""
+    """Active parts of each fact and state table: 1 per partition means fully folded."""
+    tables = [*FACT_TABLES, *STATE_TABLES]
     sql = (
-        "SELECT table, count() FROM system.parts WHERE active AND database = currentDatabase() "
+        "SELECT table, count() FROM system.parts WHERE active AND database LIKE concat(currentDatabase(), '%') "
         "AND table IN {tables:Array(String)} GROUP BY table"
     )
-    rows = store.call("read", lambda c: c.query(sql, parameters={"tables": list(FACT_TABLES)}).result_rows)
-    return dict.fromkeys(FACT_TABLES, 0) | {str(table): int(n) for table, n in rows}
+    rows = store.call("read", lambda c: c.query(sql, parameters={"tables": tables}).result_rows)
+    return dict.fromkeys(tables, 0) | {str(table): int(n) for table, n in rows}

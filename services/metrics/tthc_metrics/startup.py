@@ -25,14 +25,14 @@ LOST_STORE = (
     "the store was lost or replaced. Restore its data directory or volume; or, to store the whole "
     "stream again, delete the claims (redis-cli --scan --pattern 'tthc:seen:*' | xargs redis-cli del)"
 )
-HALF_STORE = "ClickHouse holds tthc tables but no schema_migrations table: refusing to migrate over them"
+HALF_STORE = "ClickHouse holds tthc tables but no schema_state table: refusing to migrate over them"
 
 
 async def store_problem(store: Store, claims: EventClaims) -> str | None:
     """Why migrating would lose data: a store that came back empty (or half) while Redis
     remembers what it held. Creating empty tables then would skip every remembered event."""
     tables = await asyncio.to_thread(store.tables)
-    if "schema_migrations" in tables:
+    if tables & {"schema_state", "schema_migrations"}:  # the current scheme, or the numbered files before it
         return None
     if tables & {"events", "case_facts", "feedback_facts"}:
         return HALF_STORE

@@ -21,7 +21,9 @@ from tthc_contract.periods import all_periods
 from tthc_contract.plan import Plan
 from tthc_contract.streams import ALERT_FIELDS
 
-from .migrations import apply_migrations
+from .schema.current import PLAN_TABLES, SCHEMA
+from .schema.migrate import migrate as migrate_schema
+from .schema.table_engines import SINGLE, Topology
 
 ALERT_COLUMNS = ("stream_id", "changed_at", *ALERT_FIELDS)
 EVENT_INSERT_SETTINGS = {
@@ -31,6 +33,9 @@ EVENT_INSERT_SETTINGS = {
     # itself: a fifth faster to insert, the same numbers.
     "optimize_on_insert": 0,
 }
+CLUSTER_INSERT = {"distributed_foreground_insert": 1}
+"""On a cluster, an insert returns once every shard holds its rows (not queued on this node):
+the stream entry is acknowledged after storing, so storing means stored."""
 STORE_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError)
 """What a failing or unreachable ClickHouse raises through clickhouse-connect."""
 
@@ -93,11 +98,16 @@ def reader_statements(user: str, password: str, database: str) -> list[str]:
 class Store:
     """Connects lazily and again after a failure, so an outage at start-up is survivable."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, topology: Topology = SINGLE) -> None:
         self.dsn = dsn
+        self.topology = topology
         self.redacted = _redact(dsn)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    def insert_name(self, table: str) -> str:
+        """Where rows of ``table`` are inserted for this store's topology."""
+        return SCHEMA.insert_name(table, self.topology)
 
     def client(self, role: str = "write") -> Any:
         with self._lock:
@@ -133,7 +143,13 @@ class Store:
             return False
 
     def migrate(self) -> list[str]:
-        return list(self.call("write", apply_migrations))
+        """The current schema (``schema.migrate``), rebuilding the derived objects if need be."""
+        from .rollups.rebuild import rebuild_all
+
+        def work(client: Any) -> list[str]:
+            return migrate_schema(client, self.topology, lambda c, n: rebuild_all(c, self.topology, n))
+
+        return list(self.call("write", work))
 
     def ensure_reader(self, user: str, password: str) -> None:
         """Grafana's read-only user on a ClickHouse server, idempotently (an existing deployment
@@ -166,14 +182,11 @@ class Store:
         periods = [[p.code, p.kind, p.label_vi, *p.bounds()] for p in all_periods(2020, this_year + 2)]
 
         def work(client: Any) -> None:
-            for table, rows, columns in (
-                ("units", units, ["code", "name", "parent", "depth", "position"]),
-                ("unit_ancestors", ancestors, ["unit", "ancestor"]),
-                ("unit_targets", targets, ["unit", "indicator", "target"]),
-                ("periods", periods, ["code", "kind", "label", "start_utc", "end_utc"]),
-            ):
-                client.command(f"TRUNCATE TABLE {table}")
-                client.insert(table, rows, column_names=columns)
+            on = self.topology.on_cluster
+            for table, rows in zip(PLAN_TABLES, (units, ancestors, targets, periods), strict=True):
+                columns = [c.split()[0] for c in table.columns]
+                client.command(f"TRUNCATE TABLE {table.name}{on}")
+                client.insert(table.name, rows, column_names=columns)
 
         self.call("write", work)
 
@@ -184,14 +197,12 @@ class Store:
         raw row twice as one ``(source, id)``."""
         if rows:
             body = b"\n".join(rows)
+            table = self.insert_name("events_incoming")
+            settings = EVENT_INSERT_SETTINGS | (CLUSTER_INSERT if self.topology.kind == "cluster" else {})
             self.call(
                 "write",
                 lambda c: c.raw_insert(
-                    "events_incoming",
-                    ["stream_id", "event"],
-                    body,
-                    settings=EVENT_INSERT_SETTINGS,
-                    fmt="JSONEachRow",
+                    table, ["stream_id", "event", "key", "role"], body, settings=settings, fmt="JSONEachRow"
                 ),
             )
 

@@ -29,6 +29,8 @@ from tthc_contract.validation import ValidationContext
 from . import observability as om
 from .crash_witness import CrashWitness
 from .entries import Decoded, decode
+from .rollups.refresh import Changed
+from .rollups.service import Rollups
 from .seen import EventClaims
 from .store import Store, StoreUnavailable
 
@@ -62,11 +64,13 @@ class Prepared:
 
 @dataclass
 class Written:
-    """A batch stored in ClickHouse, not acknowledged yet."""
+    """A batch stored in ClickHouse and counted in the rollups, not acknowledged yet."""
 
     prepared: Prepared
     refused: list[DeadLetter]
     insert_ms: float
+    changed: Changed = field(default_factory=Changed)
+    """The cells the batch changed (the snapshot publisher recomputes their units)."""
 
 
 class Writer:
@@ -80,7 +84,9 @@ class Writer:
         signer: EntrySigner,
         context: Callable[[], ValidationContext],
         witness: CrashWitness,
+        rollups: Rollups,
     ) -> None:
+        self.rollups = rollups
         self.store = store
         self.redis = redis
         self.claims = claims
@@ -115,7 +121,8 @@ class Writer:
         return await self.acknowledge(await self.store_batch(prepared))
 
     async def store_batch(self, prepared: Prepared) -> Written:
-        """Insert the batch's new events; refused ones become dead letters (not yet sent)."""
+        """Insert the batch's new events and refresh the rollups of what they touched; refused
+        ones become dead letters (not yet sent)."""
         started = time.perf_counter()
         decoded = prepared.decoded
         rows = [decoded.rows[i] for i in prepared.owned]
@@ -128,7 +135,13 @@ class Writer:
                     [decoded.keys[i] for i in gone], [decoded.row_entry_ids[i] for i in gone]
                 )
             )
-        return Written(prepared, list(refused.values()), round((time.perf_counter() - started) * 1000, 1))
+        stored = [decoded.items[i] for n, i in enumerate(prepared.owned) if n not in refused]
+        cases = {code for kind, code, _ in stored if kind == "case"} | {case for _, _, case in stored if case}
+        feedback = {code for kind, code, _ in stored if kind == "feedback"}
+        changed = await self._retrying(lambda: self.rollups.refresh(self.store, cases, feedback))
+        return Written(
+            prepared, list(refused.values()), round((time.perf_counter() - started) * 1000, 1), changed
+        )
 
     async def acknowledge(self, written: Written) -> int:
         """Dead-letter what cannot be stored, then ``XACK`` the whole batch."""
@@ -179,7 +192,10 @@ class Writer:
                 log.error("metrics.poison_entry", entry_id=entry_id.decode(), error=str(exc)[:500])
                 return {
                     offset: DeadLetter(
-                        entry_id, {b"row": rows[0]}, f"ClickHouse refused the event: {exc}"[:2000]
+                        entry_id,
+                        {b"row": rows[0]},
+                        f"ClickHouse refused the event: {exc}"[:2000],
+                        code="refused_by_store",
                     )
                 }
         half = len(rows) // 2

@@ -1,0 +1,103 @@
+"""After each batch is stored, the state of the items it touched and their cells, refreshed.
+
+The consumer calls ``refresh`` after the insert and before the acknowledgement, so whatever is
+acknowledged is counted, and a crash at any moment is repaired by the batch delivered again
+(everything here is recomputed from the facts: running it twice changes nothing).
+
+Refreshes are serialized over the whole deployment by a lease in Redis (``rollups.lease``),
+and each writes with a version larger than every earlier one. A refresh that lost its lease
+while it ran (it stalled past the lease's time) does it all again under a new one, so a late
+writer never leaves older numbers on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..store import Store
+from . import cells_sql
+from .cells_sql import CASES, FEEDBACK, CellKind
+from .state_sql import CASE_FOLD, CASE_HOMES, FEEDBACK_FOLD, FEEDBACK_HOMES, fold
+
+CHUNK = 5_000
+"""Codes per query: a batch of 10,000 events touches a few thousand items."""
+
+
+@dataclass
+class Changed:
+    """What a refresh changed: the (unit, day) cells of cases and of feedback."""
+
+    case_cells: set[tuple[str, date]] = field(default_factory=set)
+    feedback_cells: set[tuple[str, date]] = field(default_factory=set)
+
+    @property
+    def units(self) -> set[str]:
+        return {unit for unit, _ in self.case_cells | self.feedback_cells}
+
+    def __bool__(self) -> bool:
+        return bool(self.case_cells or self.feedback_cells)
+
+
+def _chunks(codes: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(codes)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def refresh_items(store: Store, cases: set[str], feedback: set[str], version: int) -> Changed:
+    """State rows of the items, then every cell they are or were counted in (blocking)."""
+    changed = Changed()
+    for codes, template, homes, table, found in (
+        (cases, CASE_FOLD, CASE_HOMES, "case_state", changed.case_cells),
+        (feedback, FEEDBACK_FOLD, FEEDBACK_HOMES, "feedback_state", changed.feedback_cells),
+    ):
+        for chunk in _chunks(codes):
+            params = {"codes": chunk, "version": version}
+            target = store.insert_name(table)
+            sql = f"INSERT INTO {target} " + fold(
+                template, f"{_code_column(table)} IN {{codes:Array(String)}}"
+            )
+            store.call("write", lambda c, s=sql, p=params: c.command(s, parameters=p))
+            rows = store.call("write", lambda c, h=homes, p=params: c.query(h, parameters=p).result_rows)
+            found.update((row[0], row[1]) for row in rows)
+    recompute_cells(store, CASES, changed.case_cells, version)
+    recompute_cells(store, FEEDBACK, changed.feedback_cells, version)
+    return changed
+
+
+def _code_column(table: str) -> str:
+    return "case_code" if table == "case_state" else "feedback_code"
+
+
+def recompute_cells(store: Store, kind: CellKind, days: set[tuple[str, date]], version: int) -> None:
+    """The day cells given, then the month cells they are part of."""
+    if not days:
+        return
+    ordered = sorted(days)
+    for start in range(0, len(ordered), CHUNK):
+        _run(
+            store, cells_sql.day_cells(kind, kind.day_table), ordered[start : start + CHUNK], version, _month
+        )
+    months = sorted({(unit, _month(day)) for unit, day in days})
+    for start in range(0, len(months), CHUNK):
+        _run(
+            store, cells_sql.month_cells(kind, kind.month_table), months[start : start + CHUNK], version, None
+        )
+
+
+def _month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _run(store: Store, sql: str, cells: list[tuple[str, Any]], version: int, month_of: Any) -> None:
+    months = sorted({month_of(c) if month_of else c for _, c in cells})
+    params = {
+        "cells": cells,
+        "units": sorted({u for u, _ in cells}),
+        "months": months,
+        "version": version,
+    }
+    store.call("write", lambda c: c.command(sql, parameters=params))

@@ -1,0 +1,84 @@
+"""The current schema, whole: what every topology creates, in order (``SCHEMA``).
+
+Primary tables hold what exists nowhere else (``events``, ``alert_changes``); everything
+else is derived from them and from the plan, and is rebuilt when its definition changes
+(``migrate``). The plan's tables (units, ancestors, targets, periods) are rewritten from the
+plan file at every start, so that SQL (the API's and Grafana's) can take a unit's subtree.
+"""
+
+from __future__ import annotations
+
+from .cells import CELLS
+from .objects import Schema, Table
+from .pipeline import EVENTS_FEED, PIPELINE
+from .state import CASE_STATE, CASE_STATUS, FEEDBACK_STATE, FEEDBACK_STATUS
+from .table_engines import merge_tree, replacing
+
+UNITS = Table(
+    "units",
+    ("code String", "name String", "parent String", "depth UInt8", "position UInt16"),
+    merge_tree("code"),
+)
+UNIT_ANCESTORS = Table("unit_ancestors", ("unit String", "ancestor String"), merge_tree("(ancestor, unit)"))
+"""(unit, ancestor) for every unit and each unit above it, itself included."""
+UNIT_TARGETS = Table(
+    "unit_targets",
+    ("unit String", "indicator String", "target Nullable(Float64)"),
+    merge_tree("(unit, indicator)"),
+)
+PERIODS = Table(
+    "periods",
+    (
+        "code String",
+        "kind LowCardinality(String)",
+        "label String",
+        "start_utc DateTime64(6, 'UTC')",
+        "end_utc DateTime64(6, 'UTC')",
+    ),
+    merge_tree("code"),
+)
+"""Every month, quarter and year with its bounds in UTC, so Grafana selects a period by code."""
+
+ALERT_CHANGES = Table(
+    "alert_changes",
+    (
+        "stream_id String",
+        "changed_at DateTime64(3, 'UTC')",
+        "id String",
+        "unit LowCardinality(String)",
+        "indicator LowCardinality(String)",
+        "period String",
+        "status LowCardinality(String)",
+        "value Nullable(Float64)",
+        "target Nullable(Float64)",
+        "numerator UInt64",
+        "denominator UInt64",
+        "started_at Nullable(DateTime64(3, 'UTC'))",
+        "resolved_at Nullable(DateTime64(3, 'UTC'))",
+    ),
+    replacing("(stream_id)"),
+    primary=True,
+)
+"""Every entry of ``tthc:alerts``: the history of each alert (unit, indicator, period)."""
+
+PLAN_TABLES = (UNITS, UNIT_ANCESTORS, UNIT_TARGETS, PERIODS)
+
+SCHEMA = Schema(
+    (
+        *PIPELINE,
+        CASE_STATE,
+        FEEDBACK_STATE,
+        *CELLS,
+        *PLAN_TABLES,
+        ALERT_CHANGES,
+        CASE_STATUS,
+        FEEDBACK_STATUS,
+        EVENTS_FEED,
+    ),
+    version="2026.12-cells",
+)
+"""Bump ``version`` to force a rebuild of the derived objects without a change of their DDL
+(for instance when what the refresh writes into them changes)."""
+
+FACT_TABLES = ("case_facts", "feedback_facts")
+STATE_TABLES = ("case_state", "feedback_state")

@@ -1,0 +1,149 @@
+"""The one schema definition and the migrations derived from it: an upgrade from the numbered SQL
+files of earlier releases, a rebuild when a definition changes, and the status. Each store is its
+own database in the session's embedded engine (chDB hosts one engine per process)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+import orjson
+import pytest
+
+from tthc_contract.events import canonical_json
+from tthc_contract.periods import LOCAL_TZ, parse_period
+from tthc_contract.plan import Plan
+from tthc_metrics import reads
+from tthc_metrics.schema.current import SCHEMA
+from tthc_metrics.schema.migrate import STATE, status
+from tthc_metrics.schema.table_engines import SINGLE, Topology
+from tthc_metrics.store import Store
+
+from . import oracle
+from .events import feedback, feedback_rated, paid, received, rescheduled, resolved, synced, t
+
+LEGACY = Path(__file__).with_name("legacy_schema")
+DATABASES = itertools.count()
+AT = datetime(2026, 3, 20, 12, 0, tzinfo=LOCAL_TZ)
+
+
+def history() -> list[dict[str, Any]]:
+    return [
+        received("C1", t("2026-03-02 08:00"), fee=True, citizen_data=True),
+        paid("C1", t("2026-03-02 09:00"), "P1", "local_gateway"),
+        synced("C1", t("2026-03-02 10:00")),
+        resolved("C1", t("2026-03-04 10:00")),
+        received("C2", t("2026-03-05 08:00"), unit="vp", channel="in_person"),
+        rescheduled("C2", t("2026-03-06 08:00"), t("2026-03-30 17:00")),
+        received("C2", t("2026-03-05 08:00"), unit="kt", channel="in_person"),  # a correction: moves it
+        feedback("F1", t("2026-03-07 08:00"), "kt", t("2026-03-09 17:00"), case="C2"),
+        feedback_rated("F1", t("2026-03-10 08:00"), False),
+        received("C3", t("2026-02-27 08:00")),
+    ]
+
+
+def as_rows(events: list[dict[str, Any]]) -> bytes:
+    return b"\n".join(
+        orjson.dumps({"stream_id": f"{n + 1}-0", "event": canonical_json(e).decode()})
+        for n, e in enumerate(events)
+    )
+
+
+@pytest.fixture
+def database(session_store: Store) -> Iterator[str]:
+    """A new, empty database in the session's engine; its DSN."""
+    name = f"upgrade_{next(DATABASES)}"
+    session_store.call("write", lambda c: c.command(f"CREATE DATABASE {name}"))
+    yield f"{session_store.dsn}?database={name}"
+    session_store.call("write", lambda c: c.command(f"DROP DATABASE {name} SYNC"))
+
+
+def legacy_statements() -> list[str]:
+    out = []
+    for path in sorted(LEGACY.glob("*.sql")):
+        lines = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("--")]
+        out += [p.strip() for p in re.split(r";\s*$", "\n".join(lines), flags=re.MULTILINE) if p.strip()]
+    return out
+
+
+def every_count(store: Store, plan: Plan, events: list[dict[str, Any]]) -> None:
+    for unit in ("dong-phu", "kt", "vp"):
+        for period in ("2026-02", "2026-03", "2026-Q1"):
+            span = parse_period(period)
+            got = reads.counts(store, plan.descendants(unit), span, AT)
+            assert got == oracle.count(events, plan, unit, span, AT), (unit, period)
+
+
+def test_an_upgrade_from_the_numbered_migrations_keeps_every_event(database: str, plan: Plan) -> None:
+    legacy = clickhouse_connect.get_client(dsn=database)
+    for statement in legacy_statements():
+        legacy.command(statement)
+    legacy.command(
+        "CREATE TABLE schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC') "
+        "DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version"
+    )  # as the numbered migrations' runner made it
+    legacy.command("INSERT INTO schema_migrations (version, name) VALUES (8, 'operations_in_prometheus')")
+    events = history()
+    legacy.raw_insert("events_incoming", ["stream_id", "event"], as_rows(events), fmt="JSONEachRow",
+                      settings={"input_format_json_read_objects_as_strings": 1})  # fmt: skip
+    store = Store(database)
+    before = status(store.client(), SINGLE)
+    assert before.legacy and before.recorded is None and not before.current
+    assert store.migrate() != []
+    store.sync_plan(plan)
+    assert status(store.client(), SINGLE).current and store.migrate() == [], "a second start changes nothing"
+    assert reads.events_stored(store) == len(events)
+    every_count(store, plan, events)
+    store.close()
+
+
+def test_a_changed_definition_rebuilds_the_derived_objects(database: str, plan: Plan) -> None:
+    store = Store(database)
+    store.migrate()
+    store.sync_plan(plan)
+    events = history()
+    store.insert_rows(
+        [b'{"stream_id":"%d-0","event":%s,"key":"%s","role":"event"}' % (n, canonical_json(e), e["subject"].encode())
+         for n, e in enumerate(events, 1)]
+    )  # fmt: skip
+    store.call("write", lambda c: c.command(f"INSERT INTO {STATE} (digest, note) VALUES ('0000', 'older')"))
+    assert not status(store.client(), SINGLE).current
+    assert store.migrate() != [] and status(store.client(), SINGLE).current
+    store.sync_plan(plan)
+    every_count(store, plan, events)
+    store.close()
+
+
+def test_every_statement_of_the_cluster_variant_parses(session_store: Store) -> None:
+    cluster = Topology("cluster", cluster="tthc")
+    statements = SCHEMA.statements(cluster, "tthc")
+    for statement in statements:
+        formatted = session_store.call(
+            "read",
+            lambda c, s=statement: c.query("SELECT formatQuery({q:String})", parameters={"q": s}).first_row[
+                0
+            ],
+        )
+        assert " ON CLUSTER tthc" in formatted, statement
+    engines = "\n".join(statements)
+    assert engines.count("Distributed(tthc, currentDatabase()") == sum(
+        1 for t in SCHEMA.tables.values() if t.placement == "sharded"
+    )
+    assert (
+        "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/case_facts_local', '{replica}')"
+        in engines
+    )
+    assert (
+        "ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/case_cells_month', '{replica}', version)"
+        in engines
+    )
+    assert "cityHash64(case_code)" in engines and "cityHash64(feedback_code)" in engines
+    assert (
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS case_facts_mv_local ON CLUSTER tthc TO case_facts_local"
+        in engines
+    )
