@@ -69,6 +69,7 @@ def month_now() -> str:
     return period_of(local_now(), "month").code
 
 
+@pytest.mark.clock
 async def test_indicators_in_spec_shape_with_exact_target(api: httpx.AsyncClient, writer: Writer) -> None:
     month = await seed(writer)
     body = (await api.get("/v1/indicators", params={"unit": "kt", "period": month})).json()
@@ -90,6 +91,7 @@ async def test_indicators_in_spec_shape_with_exact_target(api: httpx.AsyncClient
     assert payments["denominator"] == 0 and payments["value"] is None and payments["met"] is None
 
 
+@pytest.mark.clock
 async def test_defaults_to_root_and_current_month(api: httpx.AsyncClient, writer: Writer) -> None:
     seeded = await seed(writer)
     body = (await api.get("/v1/indicators")).json()
@@ -122,12 +124,13 @@ async def test_units_tree_with_effective_targets(api: httpx.AsyncClient) -> None
     )
 
 
+@pytest.mark.clock
 async def test_status_and_due_soon(api: httpx.AsyncClient, writer: Writer) -> None:
     await seed(writer)
     status = (await api.get("/v1/status")).json()
     assert status["events_stored"] == 13 and status["dead_letters"] == 0
     assert (
-        set(status["fact_parts"]) == {"case_facts", "feedback_facts"}
+        set(status["fact_parts"]) == {"case_facts", "feedback_facts", "case_state", "feedback_state"}
         and status["fact_parts"]["case_facts"] >= 1
     )
     soon = (await api.get("/v1/due-soon", params={"unit": "dong-phu", "within": "24h"})).json()
@@ -152,6 +155,7 @@ async def test_health_reports_an_unreachable_store(
         assert response.status_code == 503 and response.json()["error"] == "clickhouse_unavailable"
 
 
+@pytest.mark.clock
 async def test_api_and_direct_sql_over_the_raw_events_agree(
     api: httpx.AsyncClient, store: Store, writer: Writer
 ) -> None:
@@ -181,6 +185,7 @@ async def test_api_and_direct_sql_over_the_raw_events_agree(
         assert denominator > 0
 
 
+@pytest.mark.clock
 async def test_recent_results_are_served_until_new_events_arrive(
     store: Store, redis: aredis.Redis, plan: Plan, writer: Writer
 ) -> None:

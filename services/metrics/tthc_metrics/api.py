@@ -28,6 +28,7 @@ from .params import calendar_period, read_store, unit_or_404
 from .reports import routes as report_routes
 from .reports.service import ReportBuilder
 from .results import RecentResults
+from .scorecard import routes as scorecard_routes
 from .snapshots import SnapshotPublisher, due_soon_body
 from .store import Store
 from .writer import WriterStats
@@ -108,8 +109,9 @@ def create_api(state: ApiState) -> FastAPI:
         stored = await read_store(reads.events_stored, state.store)
         try:
             dead_letters = await state.dead.total()
+            by_reason = await state.dead.by_reason()
             stream = await _stream_status(state.redis)
-            bridge = await _bridge_counts(state.redis)
+            bridge = await _bridge_counts(state.redis, by_reason)
         except REDIS_ERRORS as exc:
             raise ApiError(503, "redis_unavailable", f"Redis does not answer ({exc}); retry later") from None
         return JSONResponse(
@@ -117,6 +119,7 @@ def create_api(state: ApiState) -> FastAPI:
                 "events_stored": stored,
                 "fact_parts": await read_store(reads.fact_parts, state.store),
                 "dead_letters": dead_letters,
+                "dead_letters_by_reason": by_reason,
                 "stream": stream,
                 "dvcqg": bridge,
                 "this_process": {
@@ -146,15 +149,26 @@ def create_api(state: ApiState) -> FastAPI:
         return JSONResponse(body, status_code=code)
 
     report_routes.install(app, plan, ReportBuilder(state.store, plan))
+    scorecard_routes.install(app, plan, state.store)
     install_openapi(app)
     return app
 
 
-async def _bridge_counts(redis: aredis.Redis) -> dict[str, int]:
-    """What ingest's DVCQG bridge counted: records received, progress steps, records dead-lettered."""
-    names = {"records": b"dvcqg_records", "progress_steps": b"dvcqg_progress", "dead": b"dvcqg_dead"}
+async def _bridge_counts(redis: aredis.Redis, dead_by_reason: dict[str, int]) -> dict[str, Any]:
+    """What ingest's DVCQG bridge counted: records translated, progress steps, records (or whole
+    bodies) kept in tthc:dead (also by reason), requests relayed that are not sync services."""
+    names = {
+        "records": b"dvcqg_records",
+        "progress_steps": b"dvcqg_progress",
+        "dead": b"dvcqg_dead",
+        "forwarded": b"dvcqg_forwarded",
+    }
     values = await redis.hmget(INGEST_STATS, list(names.values()))
-    return {name: int(v or 0) for name, v in zip(names, values, strict=True)}
+    counts: dict[str, Any] = {name: int(v or 0) for name, v in zip(names, values, strict=True)}
+    counts["dead_by_reason"] = {
+        key.split(":", 1)[1]: n for key, n in dead_by_reason.items() if key.startswith("dvcqg:")
+    }
+    return counts
 
 
 async def _stream_status(redis: aredis.Redis) -> dict[str, Any]:
