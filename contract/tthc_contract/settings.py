@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .durations import parse_duration
+from .unit_index import DEFAULT_INDEX_MONTHS
 
 MIN_DEDUP_WINDOW_S = 3600
 """A claim must outlive every redelivery of its entry (reclaims, restarts, outages)."""
@@ -68,9 +69,15 @@ class Settings(BaseSettings):
 
     metrics_flush_rows: int = Field(10_000, ge=1)
     metrics_flush_ms: int = Field(200, ge=1)
-    metrics_snapshot_interval_s: float = Field(60.0, gt=0)
+    metrics_snapshot_interval_s: float = Field(300.0, gt=0)
+    """Every unit's snapshot is published this often (a repair); in between, only what changed."""
+    metrics_snapshot_check_s: float = Field(5.0, gt=0)
+    """How often the units whose open items fell late (or due soon) by time alone are computed again."""
     metrics_snapshot_min_gap_ms: int = Field(1000, ge=0)
     """Snapshots after flushes are coalesced: at most one per gap."""
+    metrics_report_renders: int = Field(2, ge=1, le=32)
+    """Report files rendered at once, each in a process of its own; as many more reports may
+    wait for one, and a report beyond that is answered 503 with Retry-After."""
     metrics_result_ttl_ms: int = Field(1000, ge=0)
     """A computed indicator result is served again for this long, unless new events arrived (0: never)."""
     metrics_ops_sample_s: float = Field(15.0, gt=0)
@@ -82,6 +89,11 @@ class Settings(BaseSettings):
     (after being cornered in smaller and smaller groups) goes to tthc:dead as poison."""
     dedup_window: str = "35d"
     """How long metrics remembers an event id to refuse a re-sent duplicate."""
+    metrics_trim_s: float = Field(5.0, gt=0)
+    """How often metrics trims tthc:events below the entries every consumer group has stored."""
+    unit_index_months: int = Field(DEFAULT_INDEX_MONTHS, ge=1)
+    """A case (feedback item) stays in the case → unit index this many months after its last
+    ``received``; restricted sources may send about it only while it is there."""
 
     @property
     def clickhouse_dsn(self) -> str:

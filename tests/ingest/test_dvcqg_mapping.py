@@ -248,7 +248,7 @@ def test_a_corrected_channel_with_the_same_receipt_time_is_a_new_received() -> N
         ({"NgayTiepNhan": ""}, "NgayTiepNhan", "required"),
         ({"NgayTiepNhan": "2026-03-05 08:30"}, "NgayTiepNhan", "yyyyMMddHHmmss"),
         ({"NgayTiepNhan": "20260230083000"}, "NgayTiepNhan", "yyyyMMddHHmmss"),
-        ({"NgayHenTra": ""}, "NgayHenTra", "required"),
+        ({"NgayHenTra": "", "MaTTHC": "9.999999"}, "NgayHenTra", "processing_days"),
         (
             {"NgayHenTra": "20260305083000", "NgayTiepNhan": "20260305090000"},
             "NgayHenTra",

@@ -83,7 +83,7 @@ async def consumer(redis_url: str, redis: aredis.Redis, writer: Writer) -> Async
         await c.stop(flush_timeout_s=5)
 
 
-async def _ignore(_: int) -> None:
+async def _ignore(*_: object) -> None:
     return None
 
 
@@ -260,6 +260,7 @@ async def test_received_events_of_direct_producers_enter_the_unit_index(
     restricted source can then send for its own cases whoever received them."""
     from tthc_contract.unit_index import CASE_UNITS, FEEDBACK_UNITS
 
+    from ..unit_index_reads import owner_async
     from .conftest import entries
     from .events import feedback
 
@@ -268,11 +269,11 @@ async def test_received_events_of_direct_producers_enter_the_unit_index(
         feedback("PD1", t("2026-03-05 09:00"), "kt", t("2026-03-09 09:00")),
     ]
     await writer.write(entries(direct, signed=False))
-    assert (await redis.hget(CASE_UNITS, "D1")).endswith(b" vpdkdd")
-    assert (await redis.hget(FEEDBACK_UNITS, "PD1")).endswith(b" kt")
+    assert (await owner_async(redis, CASE_UNITS, "D1")).endswith(b" vpdkdd")
+    assert (await owner_async(redis, FEEDBACK_UNITS, "PD1")).endswith(b" kt")
     await writer.write(entries([received("S1", t("2026-03-05 08:00"))]))  # signed: ingest's job
-    assert await redis.hget(CASE_UNITS, "S1") is None
+    assert await owner_async(redis, CASE_UNITS, "S1") is None
     # A later correction written straight to the stream moves the case; an older one does not.
     await writer.write(entries([received("D1", t("2026-03-06 08:00"), unit="kt")], signed=False))
     await writer.write(entries([received("D1", t("2026-03-01 08:00"), unit="hcc")], signed=False))
-    assert (await redis.hget(CASE_UNITS, "D1")).endswith(b" kt")
+    assert (await owner_async(redis, CASE_UNITS, "D1")).endswith(b" kt")

@@ -56,3 +56,26 @@ async def test_full_then_only_changed_units(
     assert due["unit"] == "kt" and [i["code"] for i in due["items"]] == ["F"]  # type: ignore[index]
     await redis.delete(INDICATORS)
     assert await publisher.publish(full=False, at=now) == 0
+
+
+async def test_a_flush_and_time_alone_compute_only_the_units_they_change(
+    store: Store, redis: aredis.Redis, plan: Plan, writer: Writer
+) -> None:
+    """The units a flush changed, and those whose open items fell due since the last check,
+    with the units above them: never all the units of the plan."""
+    now = local_now()
+    start = start_of_current("month", now)
+    publisher = SnapshotPublisher(store, redis, plan, interval_s=3600, min_gap_s=0)
+    due = now + timedelta(minutes=30)
+    written = await writer.store_batch(
+        await writer.prepare(entries([received("B", start.isoformat(), unit="vhxh", due=due.isoformat())]))
+    )
+    await writer.acknowledge(written)
+    publisher.mark_dirty(written.changed.units)
+    assert await publisher._units_to_compute(now) == {"vhxh", "dong-phu"}
+    assert await publisher.publish(full=False, at=now, units={"vhxh", "dong-phu"}) > 0
+    bodies = [b for k, b in await read_all(redis) if k == b"indicators"]
+    assert {b["unit"] for b in bodies} == {"vhxh", "dong-phu"}
+    assert await publisher._units_to_compute(now + timedelta(minutes=1)) == set(), "nothing changed"
+    later = now + timedelta(hours=1)  # B fell late at due: vhxh's on-time count changed
+    assert await publisher._units_to_compute(later) == {"vhxh", "dong-phu"}

@@ -16,6 +16,7 @@ from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
+from tthc_contract.unit_index import IndexGenerations
 from tthc_contract.validation import ValidationContext
 
 from . import observability as om
@@ -26,13 +27,16 @@ from .consumer import EventConsumer
 from .crash_witness import CrashWitness
 from .ops_sampler import run_sampler
 from .reports.delivery import ReportDelivery, Smtp
+from .reports.pool import RenderPool
 from .reports.service import ReportBuilder
 from .results import RecentResults
+from .rollups.refresh import Changed
 from .rollups.service import Rollups
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
 from .startup import prepare_store
 from .store import Store
+from .trimmer import StreamTrimmer
 from .writer import Writer
 
 log = get_logger("tthc.metrics")
@@ -45,7 +49,7 @@ def watch_health(state: ApiState, writer: Writer, snapshots: SnapshotPublisher) 
     om.SNAPSHOT_AGE.set_function(lambda: time.time() - (snapshots.last_at or started))
 
 
-def report_delivery(settings: Settings, store: Store, plan: Plan) -> ReportDelivery:
+def report_delivery(settings: Settings, store: Store, plan: Plan, renders: RenderPool) -> ReportDelivery:
     smtp = Smtp(
         settings.smtp_smarthost,
         settings.smtp_from,
@@ -53,7 +57,7 @@ def report_delivery(settings: Settings, store: Store, plan: Plan) -> ReportDeliv
         settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         settings.smtp_require_tls,
     )
-    return ReportDelivery(ReportBuilder(store, plan), plan, settings.data_dir / "reports", smtp)
+    return ReportDelivery(ReportBuilder(store, plan), plan, settings.data_dir / "reports", smtp, renders)
 
 
 async def run(settings: Settings) -> None:
@@ -74,6 +78,7 @@ async def run(settings: Settings) -> None:
         context=lambda: ValidationContext(units=units),
         witness=CrashWitness(redis, name, alive_ms=settings.metrics_reclaim_idle_ms),
         rollups=Rollups(redis),
+        unit_index=IndexGenerations(settings.unit_index_months),
     )
     results = RecentResults(settings.metrics_result_ttl_ms / 1000)
     snapshots = SnapshotPublisher(
@@ -83,12 +88,13 @@ async def run(settings: Settings) -> None:
         interval_s=settings.metrics_snapshot_interval_s,
         min_gap_s=settings.metrics_snapshot_min_gap_ms / 1000,
         results=results,
+        check_s=settings.metrics_snapshot_check_s,
     )
 
-    async def on_stored(count: int) -> None:
-        if count:
+    async def on_stored(count: int, changed: Changed) -> None:
+        if count or changed:
             results.data_changed()
-            snapshots.mark_dirty()
+            snapshots.mark_dirty(changed.units)
 
     consumer = EventConsumer(
         settings.redis_url,
@@ -102,7 +108,15 @@ async def run(settings: Settings) -> None:
     )
     archive = AlertArchive(settings.redis_url, redis, name, store)
     api_state = ApiState(
-        plan, store, redis, writer.dead, writer.stats, snapshots, results, starting="applying migrations"
+        plan,
+        store,
+        redis,
+        writer.dead,
+        writer.stats,
+        snapshots,
+        results,
+        starting="applying migrations",
+        reports=RenderPool(settings.metrics_report_renders),
     )
     api = create_api(api_state)
     watch_health(api_state, writer, snapshots)
@@ -123,7 +137,10 @@ async def run(settings: Settings) -> None:
             await archive.start()
             publishing = asyncio.create_task(snapshots.run())
             sampling = asyncio.create_task(run_sampler(redis, settings.metrics_ops_sample_s))
-            delivering = asyncio.create_task(report_delivery(settings, store, plan).run())
+            trimming = asyncio.create_task(StreamTrimmer(redis).run(settings.metrics_trim_s))
+            delivering = asyncio.create_task(
+                report_delivery(settings, store, plan, api.state.render_pool).run()
+            )
             log.info("metrics.started", consumer=consumer.name, flush_rows=settings.metrics_flush_rows)
         await stop.wait()
     finally:
@@ -131,10 +148,10 @@ async def run(settings: Settings) -> None:
         if publishing is not None:
             await consumer.stop()
             await archive.stop()
-            publishing.cancel()
-            sampling.cancel()
-            delivering.cancel()
+            for task in (publishing, sampling, trimming, delivering):
+                task.cancel()
         stop.set()
         await server
         await redis.aclose()
+        api.state.render_pool.close()
         await asyncio.to_thread(store.close)

@@ -31,6 +31,7 @@ from tthc_contract.stream_consumers import ensure_group as ensure_stream_group
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from .batcher import Batcher
+from .rollups.refresh import Changed
 from .suspects import group_size, is_poison, poison_reason
 from .writer import Prepared, Writer, Written
 
@@ -54,7 +55,7 @@ class EventConsumer:
         *,
         reclaim_idle_ms: int,
         poison_after: int,
-        on_stored: Callable[[int], Awaitable[None]],
+        on_stored: Callable[[int, Changed], Awaitable[None]],
     ) -> None:
         self.redis = redis
         self.name = name
@@ -170,7 +171,7 @@ class EventConsumer:
         if cleared:
             await self.witness.forget(cleared)
             self.suspects.difference_update(cleared)
-        await self.on_stored(stored)
+        await self.on_stored(stored, written.changed)
 
     async def _heartbeat(self) -> None:
         while True:
@@ -220,5 +221,6 @@ class EventConsumer:
         if self._acking is not None:
             await self._acking
         if remaining:
-            await self.on_stored(await self.writer.write(remaining))
+            written = await self.writer.store_batch(await self.writer.prepare(remaining))
+            await self.on_stored(await self.writer.acknowledge(written), written.changed)
             self.inflight.difference_update(e for e, _ in remaining)

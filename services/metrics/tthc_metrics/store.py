@@ -11,18 +11,17 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from datetime import UTC, datetime
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
-from tthc_contract.periods import all_periods
 from tthc_contract.plan import Plan
 from tthc_contract.streams import ALERT_FIELDS
 
 from .schema.current import PLAN_TABLES, SCHEMA
 from .schema.migrate import migrate as migrate_schema
+from .schema.plan_rows import plan_rows
 from .schema.table_engines import SINGLE, Topology
 
 ALERT_COLUMNS = ("stream_id", "changed_at", *ALERT_FIELDS)
@@ -169,24 +168,15 @@ class Store:
         return {row[0] for row in self.call("write", lambda c: c.query(sql).result_rows)}
 
     def sync_plan(self, plan: Plan) -> None:
-        """Rewrite the unit tree, targets and periods from the plan (small tables, at every start)."""
-        units = [
-            [code, plan.names[code], plan.parent[code] or "", depth, pos]
-            for pos, (code, depth) in enumerate(plan.walk())
-        ]
-        ancestors = [[code, up] for code in plan.unit_codes for up in plan.ancestors(code)]
-        targets = [
-            [code, ind, value] for code in plan.unit_codes for ind, value in plan.targets(code).items()
-        ]
-        this_year = datetime.now(UTC).year
-        periods = [[p.code, p.kind, p.label_vi, *p.bounds()] for p in all_periods(2020, this_year + 2)]
+        """Rewrite the plan's tables: unit tree, targets, periods, catalogue, scorecard items."""
+        rows = plan_rows(plan)
 
         def work(client: Any) -> None:
             on = self.topology.on_cluster
-            for table, rows in zip(PLAN_TABLES, (units, ancestors, targets, periods), strict=True):
+            for table, table_rows in zip(PLAN_TABLES, rows, strict=True):
                 columns = [c.split()[0] for c in table.columns]
                 client.command(f"TRUNCATE TABLE {table.name}{on}")
-                client.insert(table.name, rows, column_names=columns)
+                client.insert(table.name, table_rows, column_names=columns)
 
         self.call("write", work)
 

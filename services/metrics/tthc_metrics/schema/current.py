@@ -61,7 +61,48 @@ ALERT_CHANGES = Table(
 )
 """Every entry of ``tthc:alerts``: the history of each alert (unit, indicator, period)."""
 
-PLAN_TABLES = (UNITS, UNIT_ANCESTORS, UNIT_TARGETS, PERIODS)
+PROCEDURES = Table(
+    "procedures",
+    (
+        "code String",
+        "name String",
+        "fee UInt8",
+        "online LowCardinality(String)",
+        "portal_payment UInt8",
+        "citizen UInt8",
+        "processing_days Nullable(UInt16)",
+        "units Array(String)",
+    ),
+    merge_tree("code"),
+)
+"""The plan's procedure catalogue (SPEC section 10); ``units`` empty: every unit."""
+SCORECARD_ITEMS = Table(
+    "scorecard_items",
+    (
+        "position UInt8",
+        "code String",
+        "group_code String",
+        "group_name String",
+        "group_max UInt8",
+        "name String",
+        "max UInt8",
+        "rule String",
+        "threshold Nullable(Float64)",
+        "full_when_empty UInt8",
+        "basis LowCardinality(String)",
+        "inferred UInt8",
+        "numerator String",
+        "denominator String",
+        "published_numerator Nullable(UInt64)",
+        "published_denominator Nullable(UInt64)",
+        "published_points Nullable(Float64)",
+    ),
+    merge_tree("position"),
+)
+"""The items of the QĐ 766 scorecard as the contract defines them (``qd766.ITEMS``) with the plan's
+published values: Grafana's panels compute the estimate from the same definitions."""
+
+PLAN_TABLES = (UNITS, UNIT_ANCESTORS, UNIT_TARGETS, PERIODS, PROCEDURES, SCORECARD_ITEMS)
 
 SCHEMA = Schema(
     (
