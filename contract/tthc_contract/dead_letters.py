@@ -4,8 +4,13 @@ the reason and the original fields.
 Each dead letter names where it came from (``stream``: ``tthc:events`` for stream entries,
 ``dvcqg`` for portal records the bridge could not translate in relay mode), keeps the
 original entry id (if any) and every original field (prefixed with ``original.``), so an
-operator can read why and replay it once fixed. The running total lives in a counter (the
-stream itself is capped).
+operator can read why and replay it once fixed.
+
+Bounded by design: at most ``DEAD_MAXLEN`` (20,000) letters are kept, the oldest going first,
+and at most ``MAX_ORIGINAL_BYTES`` (32 KiB) of original field values per letter, so the stream
+holds at most about 640 MB, and about 60 MB when letters average 3 KB. The running totals
+(``tthc:metrics:dead_total`` and ``tthc:dead:by_reason``) count every letter ever sent,
+exactly.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from .streams import DEAD, DEAD_MAXLEN, EVENTS
 DEAD_TOTAL = "tthc:metrics:dead_total"
 DEAD_BY_REASON = "tthc:dead:by_reason"
 """Letters ever sent, by ``<origin>:<reason code>`` (a hash of counters; a few dozen fields)."""
-MAX_FIELD_BYTES = 256 * 1024
-"""An original field longer than this is kept cut, with ``<name>.truncated`` = its length."""
+MAX_ORIGINAL_BYTES = 32 * 1024
+"""Original field values kept per letter at most: the smaller fields whole first, then what
+is left for the larger ones; a field kept cut has ``<name>.truncated`` = its length."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +65,16 @@ def _stored(letter_id: bytes, fields: Mapping[bytes, bytes]) -> StoredLetter:
 
 
 def _kept(fields: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
+    """The original fields within ``MAX_ORIGINAL_BYTES``, in their order; cut ones say so."""
+    budget = MAX_ORIGINAL_BYTES
+    kept: dict[bytes, int] = {}
+    for name, value in sorted(fields.items(), key=lambda item: len(item[1])):
+        kept[name] = min(len(value), budget)
+        budget -= kept[name]
     out: dict[bytes, bytes] = {}
     for name, value in fields.items():
-        out[b"original." + name] = value[:MAX_FIELD_BYTES]
-        if len(value) > MAX_FIELD_BYTES:
+        out[b"original." + name] = value[: kept[name]]
+        if kept[name] < len(value):
             out[b"original." + name + b".truncated"] = str(len(value)).encode()
     return out
 

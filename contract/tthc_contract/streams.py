@@ -58,8 +58,13 @@ ALERTS_GROUP = "alerts"
 ALERT_ARCHIVE_GROUP = "metrics-alerts"
 """Consumer group with which metrics archives ``tthc:alerts`` into ClickHouse."""
 
-INDICATORS_MAXLEN = 100_000
-"""Snapshots are recomputed all the time; older ones only need to live briefly."""
+INDICATORS_MAXLEN = 20_000
+"""Snapshots are recomputed all the time; older ones only need to live until alerts reads
+them (promptly: it reads without acknowledging, and a snapshot missed is superseded by the
+next). At 1,200 units that is several full rounds; about 1 KB each, about 20 MB."""
 
 ALERTS_MAXLEN = 100_000
-DEAD_MAXLEN = 1_000_000
+"""Alert state changes (about 350 bytes each, at most about 35 MB); metrics archives them into
+ClickHouse as they come (group ``metrics-alerts``)."""
+DEAD_MAXLEN = 20_000
+"""Dead letters kept (the oldest go first); see ``dead_letters`` for their size."""

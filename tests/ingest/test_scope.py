@@ -15,6 +15,7 @@ from tthc_contract.examples import example_events
 from tthc_contract.streams import EVENTS
 from tthc_contract.unit_index import CASE_UNITS, FEEDBACK_UNITS
 
+from ..unit_index_reads import index_hashes, owner
 from .conftest import KT_KEY, VPDKDD_KEY, auth
 
 pytestmark = pytest.mark.asyncio
@@ -46,9 +47,13 @@ def feedback_received(code: str, unit: str, source: str = "igate", case: str | N
     return e
 
 
-def state(url: str) -> tuple[int, dict[bytes, bytes], dict[bytes, bytes]]:
+def state(url: str) -> tuple[int, dict[bytes, dict[bytes, bytes]]]:
     client = redis.Redis.from_url(url)
-    return client.xlen(EVENTS), client.hgetall(CASE_UNITS), client.hgetall(FEEDBACK_UNITS)
+    return client.xlen(EVENTS), index_hashes(client)
+
+
+def unit_of(url: str, base: str, subject: str) -> bytes | None:
+    return owner(redis.Redis.from_url(url), base, subject)
 
 
 async def post(client: httpx.AsyncClient, events: list[dict[str, Any]], key: str) -> httpx.Response:
@@ -100,7 +105,7 @@ async def test_a_received_may_not_move_another_units_case(
     await kt_case_and_feedback()
     later = case_received("KT-1", "vpdkdd", "vpdkdd-system", time="2026-03-06T08:30:00+07:00")
     await forbidden(client, redis_url, [later], VPDKDD_KEY, "'KT-1' was received for unit 'kt'")
-    assert redis.Redis.from_url(redis_url).hget(CASE_UNITS, "KT-1").endswith(b" kt")  # type: ignore[union-attr]
+    assert unit_of(redis_url, CASE_UNITS, "KT-1").endswith(b" kt")  # type: ignore[union-attr]
 
 
 async def test_feedback_of_another_unit_and_about_its_cases(
@@ -145,9 +150,10 @@ async def test_own_cases_in_order_in_one_batch_and_across_requests(
         event("tthc.feedback.resolved", "PAKN-VP", "vpdkdd-system"),
     ]
     assert (await post(client, later, VPDKDD_KEY)).status_code == 202
-    length, cases, items = state(redis_url)
+    length, _ = state(redis_url)
     assert length == len(lifecycle) + 2
-    assert cases[b"VP-1"].endswith(b" vpdkdd") and items[b"PAKN-VP"].endswith(b" vpdkdd")
+    assert unit_of(redis_url, CASE_UNITS, "VP-1").endswith(b" vpdkdd")  # type: ignore[union-attr]
+    assert unit_of(redis_url, FEEDBACK_UNITS, "PAKN-VP").endswith(b" vpdkdd")  # type: ignore[union-attr]
 
 
 async def test_a_mixed_batch_is_refused_whole_naming_each_event(
@@ -180,10 +186,10 @@ async def test_unrestricted_sources_send_in_any_order_and_correct_units(
     # An older received does not move it back; an equal time accepted later does.
     older = case_received("ANY-1", "kt", time="2026-03-01T08:30:00+07:00")
     assert (await post(client, [older], "demo-igate-key")).status_code == 202
-    assert redis.Redis.from_url(redis_url).hget(CASE_UNITS, "ANY-1").endswith(b" vpdkdd")  # type: ignore[union-attr]
+    assert unit_of(redis_url, CASE_UNITS, "ANY-1").endswith(b" vpdkdd")  # type: ignore[union-attr]
     tie = case_received("ANY-1", "kt", time="2026-03-06T08:30:00+07:00")
     assert (await post(client, [tie], "demo-igate-key")).status_code == 202
-    assert redis.Redis.from_url(redis_url).hget(CASE_UNITS, "ANY-1").endswith(b" kt")  # type: ignore[union-attr]
+    assert unit_of(redis_url, CASE_UNITS, "ANY-1").endswith(b" kt")  # type: ignore[union-attr]
     await forbidden(
         client, redis_url, [event("tthc.case.rated", "ANY-1", "vpdkdd-system")], VPDKDD_KEY, "unit 'kt'"
     )

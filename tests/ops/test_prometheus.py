@@ -143,6 +143,7 @@ def test_prometheus_scrapes_the_services_and_a_service_down_reaches_the_ops_rout
         TTHC_PLAN=str(plan_file),
         TTHC_ALERTMANAGER_URL=alertmanager.url,
         TTHC_METRICS_OPS_SAMPLE_S="0.5",
+        TTHC_METRICS_TRIM_S="3600",  # the stream's length is read below: not trimmed meanwhile
         TTHC_INGEST_WORKERS="2",  # their counts added up (multiprocess mode)
     )
     prometheus = PrometheusServer(tmp_path / "prometheus")

@@ -23,6 +23,7 @@ from tthc_contract.redis_client import connect
 from tthc_contract.service_app import service_app
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
+from tthc_contract.unit_index import IndexGenerations
 
 from .binary_mode import from_binary, is_binary
 from .body import read_body
@@ -118,7 +119,8 @@ def app_from_environment() -> FastAPI:
     signer = EntrySigner(load_signing_key(key, settings.stream_key_file))
     redis = connect(settings.redis_url)
     relay = PortalRelay(settings.dvcqg_upstream, settings.dvcqg_timeout) if settings.dvcqg_upstream else None
-    return create_app(plan, KeyRing(plan, settings.extra_keys()), signer, EventPublisher(redis), relay)
+    publisher = EventPublisher(redis, IndexGenerations(settings.unit_index_months))
+    return create_app(plan, KeyRing(plan, settings.extra_keys()), signer, publisher, relay)
 
 
 def run(settings: Settings) -> None:

@@ -14,32 +14,44 @@ import redis.asyncio as aredis
 
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.streams import EVENTS, INGEST_STATS
-from tthc_contract.unit_index import CASE_UNITS, FEEDBACK_UNITS, LUA_INDEX, OP_ARGS, ScopeOp
+from tthc_contract.unit_index import LUA_INDEX, OP_ARGS, IndexGenerations, ScopeOp
 
 from .intake import OutOfScope
 
-# KEYS: stream, stats, case index, feedback index.
-# ARGV: fields per entry (2 × field count), entries, restricted (1/0), unit count, units...,
-#       then OP_ARGS values per entry (its ScopeOp), then the entries' field names and values.
+# KEYS: stream, stats, then the index generations (``open_indexes``: case ones, feedback ones).
+# ARGV: when the current generation expires, fields per entry (2 × field count), entries,
+#       restricted (1/0), unit count, units..., then OP_ARGS values per entry (its ScopeOp),
+#       then the entries' field names and values.
 _PUBLISH = (
     LUA_INDEX
     + """
-local per, n, restricted, nunits = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+local expire_at, per, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local restricted, nunits = ARGV[4] == '1', tonumber(ARGV[5])
 local allowed = {}
-for i = 1, nunits do allowed[ARGV[4 + i]] = true end
-local op_at, field_at = 4 + nunits, 4 + nunits + 5 * n
-local hashes = {R = KEYS[3], C = KEYS[3], F = KEYS[4], G = KEYS[4]}
-local overlay = {[KEYS[3]] = {}, [KEYS[4]] = {}}  -- received earlier in this request: {t, op index, unit}
+for i = 1, nunits do allowed[ARGV[5 + i]] = true end
+local op_at, field_at = 5 + nunits, 5 + nunits + 5 * n
+local cases, items = open_indexes(3, expire_at)
+local indexes = {R = cases, C = cases, F = items, G = items}
+local overlay = {[cases] = {}, [items] = {}}  -- received earlier in this request: {t, op index, unit}
 local refused = {}
+local wanted = {[cases] = {}, [items] = {}}  -- the subjects looked up: at once, below
+for i = 1, n do
+  local base = op_at + (i - 1) * 5
+  local kind, subject, case = ARGV[base + 1], ARGV[base + 2], ARGV[base + 5]
+  if restricted or kind == 'R' or kind == 'F' then table.insert(wanted[indexes[kind]], subject) end
+  if restricted and case ~= '' then table.insert(wanted[cases], case) end
+end
+prefetch(cases, wanted[cases])
+prefetch(items, wanted[items])
 
-local function unit_now(hash, subject)
-  local mine = overlay[hash][subject]
+local function unit_now(index, subject)
+  local mine = overlay[index][subject]
   if mine then return mine[3] end
-  local owner = parse_owner(redis.call('HGET', hash, subject))
+  local owner = find_owner(index, subject)
   return owner and owner[4]
 end
-local function check(i, hash, subject, must_exist, what)
-  local unit = unit_now(hash, subject)
+local function check(i, index, subject, must_exist, what)
+  local unit = unit_now(index, subject)
   if unit == nil then
     if must_exist then refused[#refused + 1] = {i - 1, what .. '_unknown', subject, ''} end
   elseif not allowed[unit] then
@@ -50,15 +62,15 @@ end
 for i = 1, n do
   local base = op_at + (i - 1) * 5
   local kind, subject, unit, t, case = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
-  local hash = hashes[kind]
+  local index = indexes[kind]
   if restricted then
-    check(i, hash, subject, kind == 'C' or kind == 'G', (kind == 'R' or kind == 'C') and 'case' or 'feedback')
-    if case ~= '' then check(i, KEYS[3], case, true, 'about_case') end
+    check(i, index, subject, kind == 'C' or kind == 'G', (kind == 'R' or kind == 'C') and 'case' or 'feedback')
+    if case ~= '' then check(i, cases, case, true, 'about_case') end
   end
   if kind == 'R' or kind == 'F' then
-    local earlier = overlay[hash][subject]
+    local earlier = overlay[index][subject]
     if earlier == nil or tonumber(t) >= earlier[1] then  -- equal times: accepted last wins
-      overlay[hash][subject] = {tonumber(t), i, unit}
+      overlay[index][subject] = {tonumber(t), i, unit}
     end
   end
 end
@@ -69,10 +81,10 @@ for i = 1, n do
   local at = field_at + (i - 1) * per
   ids[i] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, at + 1, at + per))
 end
-for _, hash in ipairs({KEYS[3], KEYS[4]}) do
-  for subject, mine in pairs(overlay[hash]) do
+for _, index in ipairs({cases, items}) do
+  for subject, mine in pairs(overlay[index]) do
     local t = ARGV[op_at + (mine[2] - 1) * 5 + 4]
-    index_received(hash, subject, owner_of(t, ids[mine[2]], mine[3]))
+    index_received(index, subject, owner_of(t, ids[mine[2]], mine[3]))
   end
 end
 redis.call('HINCRBY', KEYS[2], 'events_accepted', n)
@@ -87,8 +99,9 @@ class RedisUnavailable(Exception):
 
 
 class EventPublisher:
-    def __init__(self, redis: aredis.Redis) -> None:
+    def __init__(self, redis: aredis.Redis, index: IndexGenerations | None = None) -> None:
         self._redis = redis
+        self._index = index or IndexGenerations()
         self._publish = redis.register_script(_PUBLISH)
 
     async def publish(
@@ -104,7 +117,9 @@ class EventPublisher:
         assert len(ops) == len(entries), "one scope op per entry"
         per = 2 * len(entries[0])
         units = sorted(allowed_units) if allowed_units is not None else []
+        index = self._index.now()
         args: list[bytes | str | int] = [
+            index.expire_at,
             per,
             len(entries),
             int(allowed_units is not None),
@@ -117,11 +132,9 @@ class EventPublisher:
             assert 2 * len(fields) == per, "every entry of a request has the same fields"
             for name, value in fields.items():
                 args += (name, value)
-        assert len(args) == 4 + len(units) + OP_ARGS * len(ops) + per * len(entries)
+        assert len(args) == 5 + len(units) + OP_ARGS * len(ops) + per * len(entries)
         try:
-            _, refused = await self._publish(
-                keys=[EVENTS, INGEST_STATS, CASE_UNITS, FEEDBACK_UNITS], args=args
-            )
+            _, refused = await self._publish(keys=[EVENTS, INGEST_STATS, *index.keys], args=args)
         except REDIS_ERRORS as exc:
             raise RedisUnavailable(str(exc)) from exc
         return [OutOfScope(int(i), p.decode(), c.decode(), u.decode()) for i, p, c, u in refused]

@@ -34,3 +34,7 @@ DEAD_LETTERS = Gauge("tthc_dead_letters", "Entries in tthc:dead so far (all prod
 INGEST_ANSWERS = Gauge(
     "tthc_ingest_answers", "Ingest's answers by status, counted in Redis since the stream began", ["status"]
 )
+STREAM_TRIMMED = Counter(
+    "tthc_metrics_stream_trimmed_total",
+    "Entries of tthc:events this process trimmed once every consumer group had stored them",
+)

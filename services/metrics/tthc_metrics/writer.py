@@ -23,7 +23,7 @@ from tthc_contract.logs import get_logger
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.signing import EntrySigner
 from tthc_contract.streams import EVENTS, METRICS_GROUP
-from tthc_contract.unit_index import index_direct
+from tthc_contract.unit_index import IndexGenerations, index_direct
 from tthc_contract.validation import ValidationContext
 
 from . import observability as om
@@ -85,8 +85,10 @@ class Writer:
         context: Callable[[], ValidationContext],
         witness: CrashWitness,
         rollups: Rollups,
+        unit_index: IndexGenerations | None = None,
     ) -> None:
         self.rollups = rollups
+        self.unit_index = unit_index or IndexGenerations()
         self.store = store
         self.redis = redis
         self.claims = claims
@@ -109,7 +111,7 @@ class Writer:
         owned = await self._retrying(lambda: self.claims.claim(decoded.keys, decoded.row_entry_ids))
         indexes = [i for i, mine in enumerate(owned) if mine]
         if decoded.direct_received:
-            await self._retrying(lambda: index_direct(self.redis, decoded.direct_received))
+            await self._retrying(lambda: index_direct(self.redis, decoded.direct_received, self.unit_index))
         return Prepared(decoded, indexes, round((time.perf_counter() - started) * 1000, 1))
 
     async def _decode(self, batch: Sequence[tuple[bytes, Any]], entry_ids: list[bytes]) -> Decoded:
