@@ -42,8 +42,8 @@ class Procedure(_Strict):
     """Citizens are among those who carry it out (đối tượng thực hiện là công dân)."""
     processing_days: Annotated[int, Field(ge=1, le=MAX_PROCESSING_DAYS)] | None = None
     """The legal time limit in working days."""
-    units: list[str] | None = None
-    """The units that handle it (their subtrees); absent: every unit."""
+    units: Annotated[list[str], Field(min_length=1)] | None = None
+    """The units that handle it (their subtrees); absent: every unit (an empty list is refused)."""
 
     @property
     def offered_online(self) -> bool:

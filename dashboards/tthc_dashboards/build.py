@@ -8,12 +8,13 @@ from typing import Any
 
 from tthc_contract.plan import Plan
 
-from . import alerts, operations, overview, unit_detail
+from . import alerts, operations, overview, scorecard, unit_detail
 
 DASHBOARDS_DIR = Path(__file__).resolve().parent.parent
 FILES = {
     "tong-quan-chi-tieu.json": overview.build,
     "chi-tiet-don-vi.json": unit_detail.build,
+    "uoc-tinh-diem-766.json": scorecard.build,
     "canh-bao.json": alerts.build,
     "van-hanh.json": operations.build,
 }

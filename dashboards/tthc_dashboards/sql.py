@@ -1,17 +1,21 @@
-"""SQL of the panels, built from the contract's catalogue (pure).
+"""SQL of the panels, built from the contract's catalogue and the metrics' rollup cells (pure).
 
-Per-case flags are those of the views ``case_status(at)`` and ``feedback_status(at)``, their
-sums ``CASE_COUNTS``/``FEEDBACK_COUNTS``: the definitions the metrics API uses, so Grafana
-shows the API's numbers, and whether a target is met is decided here, against the unit's
-own target, exactly (``numerator >= target × denominator``). Variables are quoted by Grafana
-(``${unit:sqlstring}``); a unit is its subtree (``unit_ancestors``), a period its UTC bounds
-(``periods``). The period ``current`` is the month, quarter or year of now, so that a
-dashboard left open on a wall screen moves to the new month by itself.
+Counts come from the rollup *cells* the metrics service keeps (``case_cells_month``,
+``case_cells_day``, ``feedback_cells_*``): a cell holds the sums of a unit's own items for a
+month or a local day, so a panel reads as many rows as units times months it asks about, never
+the history. A unit is its subtree (``unit_ancestors``), a period its months (``periods``, whose
+UTC bounds are local midnights). The sums are the metrics' own (``read_sums``): what depends on
+the instant (an open case late yet?) is judged when read, at now, as the API judges it, so
+Grafana shows the API's numbers, and whether a target is met is decided here, against the
+unit's own target, exactly (``numerator >= target × denominator``). Variables are quoted by
+Grafana (``${unit:sqlstring}``). The period ``current`` is the month, quarter or year of now,
+so that a dashboard left open on a wall screen moves to the new month by itself.
 """
 
 from __future__ import annotations
 
-from tthc_contract.indicators import CASE_COUNTS, FEEDBACK_COUNTS, INDICATORS, Indicator
+from tthc_contract.indicators import INDICATORS, Indicator
+from tthc_metrics.rollups.cells_sql import CASES, FEEDBACK, CellKind, read_sums
 
 NOW = "now64(6)"
 TZ = "'Asia/Ho_Chi_Minh'"
@@ -25,29 +29,44 @@ CURRENT = (
 PERIOD = f"if(${{period:sqlstring}} = 'current', {CURRENT}, ${{period:sqlstring}})"
 """The period chosen, ``current`` resolved to the period of now."""
 SUBTREE = f"unit IN (SELECT unit FROM unit_ancestors WHERE ancestor = {UNIT})"
-IN_PERIOD = (
-    f"received_at >= (SELECT start_utc FROM periods WHERE code = {PERIOD}) "
-    f"AND received_at < (SELECT end_utc FROM periods WHERE code = {PERIOD})"
+FIRST_MONTH = f"(SELECT toYYYYMM(start_utc, {TZ}) FROM periods WHERE code = {PERIOD})"
+END_MONTH = f"(SELECT toYYYYMM(end_utc, {TZ}) FROM periods WHERE code = {PERIOD})"
+PERIOD_MONTHS = f"month >= {FIRST_MONTH} AND month < {END_MONTH}"
+"""The local months (yyyymm) of the period: a calendar period is whole months."""
+PERIOD_DAYS = (
+    f"day >= (SELECT toDate(start_utc, {TZ}) FROM periods WHERE code = {PERIOD}) "
+    f"AND day < (SELECT toDate(end_utc, {TZ}) FROM periods WHERE code = {PERIOD})"
 )
-MONTH = f"toDateTime(toStartOfMonth(received_at, {TZ}), {TZ})"
-WHOLE_MONTHS = (
-    f"received_at >= toDateTime64(toStartOfMonth($__fromTime, {TZ}), 6, {TZ}) "
-    f"AND received_at < toDateTime64(addMonths(toStartOfMonth($__toTime, {TZ}), 1), 6, {TZ})"
-)
+"""The period's local days: the state tables' sorting key, so a read skips other months' rows
+even where FINAL keeps ClickHouse from pruning partitions by ``month``."""
+RANGE_MONTHS = f"month >= toYYYYMM($__fromTime, {TZ}) AND month <= toYYYYMM($__toTime, {TZ})"
 """The months the time range touches, whole: the first and last months are the API's months."""
+RANGE_DAYS = f"day >= toDate($__fromTime, {TZ}) AND day <= toDate($__toTime, {TZ})"
+"""The local days the time range touches, whole."""
 
 
-def source(ind: Indicator) -> tuple[str, dict[str, str]]:
-    """The view an indicator counts over, and its count expressions."""
-    if ind.denominator in FEEDBACK_COUNTS:
-        return f"feedback_status(at = {NOW})", FEEDBACK_COUNTS
-    return f"case_status(at = {NOW})", CASE_COUNTS
+def kind_of(count: str) -> CellKind:
+    """The cells (cases or feedback) that hold a count."""
+    return FEEDBACK if count in FEEDBACK.sums or count in FEEDBACK.timed else CASES
 
 
-def ratio_parts(ind: Indicator) -> tuple[str, str, str]:
-    """The view to read and the SQL of the indicator's numerator and denominator."""
-    view, counts = source(ind)
-    return view, counts[ind.numerator], counts[ind.denominator]
+def sums(kind: CellKind, names: tuple[str, ...] | None = None, at: str = NOW) -> str:
+    """The metrics' sums of the cells read (``read_sums``), each named after its count, those
+    that depend on the instant judged at ``at``; only ``names`` when given."""
+    parts = read_sums(kind, at)
+    return ", ".join(p for p in parts if names is None or p.rsplit(" AS ", 1)[1] in names)
+
+
+def cells(kind: CellKind, where: str, names: tuple[str, ...] | None = None, group: str = "") -> str:
+    """The sums of the month cells of ``kind`` that match ``where`` (grouped by ``group``)."""
+    keys = f"{group}, " if group else ""
+    grouping = f" GROUP BY {group}" if group else ""
+    return f"SELECT {keys}{sums(kind, names)} FROM {kind.month_table} FINAL WHERE {where}{grouping}"
+
+
+def ratio_parts(ind: Indicator) -> tuple[CellKind, str, str]:
+    """The cells an indicator counts over, and the names of its numerator and denominator."""
+    return kind_of(ind.denominator), ind.numerator, ind.denominator
 
 
 def target_of(ind: Indicator, unit: str = UNIT) -> str:
@@ -72,45 +91,53 @@ def mark(num: str, den: str, target: str) -> str:
 
 def stat(ind: Indicator) -> str:
     """One row: «79,7% ✗» (NULL with no cases), «98 / 123», the unit's target «90%»."""
-    view, num, den = ratio_parts(ind)
+    kind, num, den = ratio_parts(ind)
     target = target_of(ind)
     return (
         f'SELECT if({den} = 0, NULL, concat({percent_text(f"{num} / {den}")}, {mark(num, den, target)})) AS "Kết quả", '
         f"concat({number_text(num)}, ' / ', {number_text(den)}) AS \"Đạt / tổng\", "
         f"if({target} IS NULL, 'Không giao', {percent_text(target)}) AS \"Chỉ tiêu\" "
-        f"FROM {view} WHERE {SUBTREE} AND {IN_PERIOD}"
+        f"FROM ({cells(kind, f'{SUBTREE} AND {PERIOD_MONTHS}', (num, den))})"
     )
+
+
+def month_time(month: str = "month") -> str:
+    """A month (yyyymm) as the local midnight of its first day."""
+    return f"toDateTime(makeDate(intDiv({month}, 100), {month} % 100, 1), {TZ})"
 
 
 def monthly(ind: Indicator) -> str:
     """Month by month over the dashboard's time range (whole local months), the target a line."""
-    view, num, den = ratio_parts(ind)
+    kind, num, den = ratio_parts(ind)
     return (
-        f'SELECT {MONTH} AS time, {num} / nullIf({den}, 0) AS "Giá trị", any({target_of(ind)}) AS "Chỉ tiêu" '
-        f"FROM {view} WHERE {SUBTREE} AND {WHOLE_MONTHS} GROUP BY time ORDER BY time"
+        f'SELECT {month_time()} AS time, {num} / nullIf({den}, 0) AS "Giá trị", {target_of(ind)} AS "Chỉ tiêu" '
+        f"FROM ({cells(kind, f'{SUBTREE} AND {RANGE_MONTHS}', (num, den), 'month')}) ORDER BY time"
     )
 
 
 def received_per_day() -> str:
-    """Cases of the unit received each day of the time range (a time axis for annotations)."""
-    day = f"toDateTime(toStartOfDay(received_at, {TZ}), {TZ})"
+    """Cases of the unit received each local day of the time range (a time axis for
+    annotations), from the day cells."""
     return (
-        f'SELECT {day} AS time, countIf(is_online) AS "Trực tuyến", countIf(NOT is_online) AS "Trực tiếp, bưu chính" '
-        f"FROM case_status(at = {NOW}) WHERE {SUBTREE} AND $__timeFilter(received_at) GROUP BY time ORDER BY time"
+        f'SELECT toDateTime(day, {TZ}) AS time, sum(online) AS "Trực tuyến", '
+        f'sum(cases) - sum(online) AS "Trực tiếp, bưu chính" FROM {CASES.day_table} FINAL '
+        f"WHERE {SUBTREE} AND {RANGE_MONTHS} AND {RANGE_DAYS} GROUP BY time ORDER BY time"
     )
 
 
 def _cell(ind: Indicator) -> str:
     """«79,7% ✓» when the unit meets its own target (exactly, as the API), «✗» when not."""
-    num, den, target = f"c_{ind.numerator}", f"c_{ind.denominator}", f"t_{ind.code}"
+    num, den, target = ind.numerator, ind.denominator, f"t_{ind.code}"
     return f"if({den} = 0, '—', concat({percent_text(f'{num} / {den}')}, {mark(num, den, target)})) AS \"{ind.name_vi}\""
 
 
-def _rollup(view: str, counts: dict[str, str]) -> str:
-    sums = ", ".join(f"{sql} AS c_{name}" for name, sql in counts.items())
+def _rollup(kind: CellKind) -> str:
+    """Each unit's sums over its subtree: every cell of the period counted for each unit above
+    it (``unit_ancestors``), the unit itself included."""
     return (
-        f"SELECT a.ancestor AS unit, {sums} FROM {view} AS s INNER JOIN unit_ancestors AS a ON a.unit = s.unit "
-        f"WHERE s.{IN_PERIOD} GROUP BY a.ancestor"
+        f"SELECT a.ancestor AS rollup_unit, {sums(kind)} FROM "
+        f"(SELECT * FROM {kind.month_table} FINAL WHERE {PERIOD_MONTHS}) AS s "
+        "INNER JOIN unit_ancestors AS a ON a.unit = s.unit GROUP BY a.ancestor"
     )
 
 
@@ -118,12 +145,11 @@ def unit_table() -> str:
     """Units × indicators for the period, each cell marked against that unit's target; the
     unit's code (hidden) for the links to its detail and its report."""
     pivot = ", ".join(f"anyIf(target, indicator = '{i.code}') AS t_{i.code}" for i in INDICATORS)
-    cells = ", ".join(_cell(i) for i in INDICATORS)
-    cases = _rollup(f"case_status(at = {NOW})", CASE_COUNTS)
-    feedback = _rollup(f"feedback_status(at = {NOW})", FEEDBACK_COUNTS)
+    columns = ", ".join(_cell(i) for i in INDICATORS)
     return (
-        f'SELECT u.name AS "Đơn vị", u.code AS code, {PERIOD} AS period_code, {cells} FROM units AS u '
-        f"LEFT JOIN ({cases}) AS c ON c.unit = u.code LEFT JOIN ({feedback}) AS f ON f.unit = u.code "
+        f'SELECT u.name AS "Đơn vị", u.code AS code, {PERIOD} AS period_code, {columns} FROM units AS u '
+        f"LEFT JOIN ({_rollup(CASES)}) AS c ON c.rollup_unit = u.code "
+        f"LEFT JOIN ({_rollup(FEEDBACK)}) AS f ON f.rollup_unit = u.code "
         f"LEFT JOIN (SELECT unit, {pivot} FROM unit_targets GROUP BY unit) AS t ON t.unit = u.code "
         "ORDER BY u.position"
     )

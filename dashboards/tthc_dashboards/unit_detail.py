@@ -41,6 +41,8 @@ PROBLEMS = [
 
 
 def cases_to_work_on() -> str:
+    """The period's cases with a problem, newest first: only the period's months are read (the
+    state's partitions) and, within them, the period's days (its sorting key)."""
     labels = ", ".join(f"if({cond}, '{text}', '')" for cond, text in PROBLEMS)
     any_problem = " OR ".join(f"({cond})" for cond, _ in PROBLEMS)
     return (
@@ -48,12 +50,14 @@ def cases_to_work_on() -> str:
         's.received_at AS "Ngày nhận", s.due_at AS "Hẹn trả", '
         f"arrayStringConcat(arrayFilter(x -> x != '', [{labels}]), '; ') AS \"Vấn đề\" "
         f"FROM case_status(at = {sql.NOW}) AS s LEFT JOIN units AS u ON u.code = s.unit "
-        f"WHERE s.{sql.SUBTREE} AND s.{sql.IN_PERIOD} AND ({any_problem}) "
+        f"WHERE s.{sql.SUBTREE} AND s.{sql.PERIOD_MONTHS} AND s.{sql.PERIOD_DAYS} AND ({any_problem}) "
         "ORDER BY s.received_at DESC LIMIT 1000"
     )
 
 
 def due_soon(hours: float) -> str:
+    """Open cases and feedback due within ``hours``, whatever their month (an open case may be
+    old): the window on ``due_at`` is what the state's skip index on it serves."""
     window = f"due_at > {sql.NOW} AND due_at <= {sql.NOW} + INTERVAL {int(hours * 3600)} SECOND"
     return (
         'SELECT d.kind AS "Loại", d.code AS "Mã", u.name AS "Đơn vị", d.due_at AS "Hạn xử lý" FROM ('

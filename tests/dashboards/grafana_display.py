@@ -81,8 +81,9 @@ def prometheus_frames(vector: list[dict[str, Any]], legend: str, ref: str = "A")
 
 
 def show(panels: list[tuple[dict[str, Any], list[dict[str, Any]]]], variables: dict[str, str]) -> list[Any]:
-    """For each (panel, frames): a stat's ``values`` (title, text, color) or a table's
-    ``columns`` and ``rows`` of cells (text, color, links)."""
+    """For each (panel, frames): a stat's ``values`` (title, text, color), a gauge's (with the
+    ``min`` and ``max`` of its arc), or a table's ``columns`` and ``rows`` of cells (text,
+    color, links)."""
     assert (DISPLAY / "node_modules/@grafana/data").is_dir(), (
         "Grafana's display packages are missing: run deploy/local/ensure-test-tools.sh (make test does)"
     )

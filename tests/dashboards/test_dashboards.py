@@ -21,6 +21,7 @@ import yaml
 from tthc_contract.indicators import INDICATORS
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
+from tthc_contract.qd766 import GROUPS
 from tthc_dashboards.build import build_all, render
 from tthc_metrics.store import Store
 
@@ -95,6 +96,37 @@ def test_dashboards_are_stored_as_grafana_12_stores_them(dashboards: dict[str, d
                 assert variable["refresh"] == 2 and variable["current"]["value"] == "current", name
     provider = yaml.safe_load((REPO / "deploy/grafana/provisioning/dashboards/tthc.yaml").read_text("utf-8"))
     assert provider["providers"][0]["allowUiUpdates"] is False
+
+
+def test_the_scorecard_dashboard_says_it_is_an_estimate(dashboards: dict[str, dict[str, Any]]) -> None:
+    """«Ước tính điểm 766»: the unit and period as on the others; a gauge for the total and one
+    per group, running from 0 to the known maximum (query B; no fixed max); every panel says
+    it is an estimate; links to the unit's report and, from the ranking, to each unit."""
+    board = dashboards["uoc-tinh-diem-766.json"]
+    assert (board["uid"], board["title"]) == ("tthc-uoc-tinh-diem-766", "Ước tính điểm 766")
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    assert list(variables) == ["unit", "period_kind", "period", "metrics_url"]
+    assert variables["unit"]["current"]["value"] == "dong-phu"
+    assert [o["value"] for o in variables["period_kind"]["options"]] == ["month", "quarter", "year"]
+    gauges = [p for p in board["panels"] if p["type"] == "gauge"]
+    assert [g["title"] for g in gauges] == [
+        "Tổng điểm ước tính (thang 100 điểm)",
+        *(f"{g.name_vi} (ước tính, {g.max_points} điểm)" for g in GROUPS),
+    ]
+    for gauge in gauges:
+        defaults = gauge["fieldConfig"]["defaults"]
+        assert defaults["min"] == 0 and "max" not in defaults, gauge["title"]
+        assert [t["refId"] for t in gauge["targets"]] == ["A", "B"]
+        assert gauge["options"]["reduceOptions"] == {
+            "values": True,
+            "calcs": ["lastNotNull"],
+            "fields": "/^Điểm ước tính$/",
+        }
+    assert [p["type"] for p in board["panels"]].count("table") == 2
+    for panel in board["panels"]:
+        assert "ước tính" in panel["title"] and "Ước tính theo Bộ chỉ số QĐ 766" in panel["description"]
+    [report] = board["links"]
+    assert report["url"].startswith("${metrics_url}/v1/reports/monthly.html?unit=${unit}&period=${period}")
 
 
 MID_MONTH_SPAN = timedelta(days=200)

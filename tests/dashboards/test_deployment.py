@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
 
+from tthc_dashboards.build import FILES
 from tthc_dashboards.panels import CLICKHOUSE, PROMETHEUS
 
 from .conftest import REPO
@@ -115,8 +117,12 @@ def test_provisioning_matches_the_dashboards_and_the_compose_mounts() -> None:
     )
     path = provider["providers"][0]["options"]["path"]
     mounts = rendered()["services"]["grafana"]["volumes"]  # type: ignore[index]
-    targets = [m["target"] if isinstance(m, dict) else m.split(":")[1] for m in mounts]
-    assert path in targets
+    binds = [(m["source"], m["target"]) if isinstance(m, dict) else tuple(m.split(":")[:2]) for m in mounts]
+    assert path in [target for _, target in binds]
+    [source] = [Path(source) for source, target in binds if target == path]
+    provisioned = {p.name for p in source.glob("*.json")}
+    assert provisioned == set(FILES), "every dashboard built is provisioned, and only those"
+    assert "uoc-tinh-diem-766.json" in provisioned
 
 
 def test_the_dockerfile_runs_what_the_docs_document() -> None:

@@ -115,7 +115,14 @@ def test_push_creates_the_folder_once_and_writes_each_dashboard_by_uid(
     assert folder["body"] == {"title": "Chỉ tiêu TTHC", "uid": "tthc"}
     dashboards = grafana.posted("/api/dashboards/db")
     uids = [d["body"]["dashboard"]["uid"] for d in dashboards]
-    assert uids == ["tthc-tong-quan", "tthc-chi-tiet-don-vi", "tthc-canh-bao", "tthc-van-hanh"] * 2
+    every = [
+        "tthc-tong-quan",
+        "tthc-chi-tiet-don-vi",
+        "tthc-uoc-tinh-diem-766",
+        "tthc-canh-bao",
+        "tthc-van-hanh",
+    ]
+    assert uids == every * 2
     for request in dashboards:
         assert request["body"]["overwrite"] is True and request["body"]["folderUid"] == "tthc"
         assert request["body"]["dashboard"]["id"] is None

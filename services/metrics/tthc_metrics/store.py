@@ -87,7 +87,10 @@ def reader_statements(user: str, password: str, database: str) -> list[str]:
     change max_execution_time (the plugin sets it on every query)."""
     name, secret = quote_name(user), quote_text(password)
     return [
-        "CREATE SETTINGS PROFILE IF NOT EXISTS grafana_reader SETTINGS readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY",
+        "CREATE SETTINGS PROFILE IF NOT EXISTS grafana_reader SETTINGS readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY, "
+        "do_not_merge_across_partitions_select_final = 1",
+        "ALTER SETTINGS PROFILE grafana_reader SETTINGS readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY, "
+        "do_not_merge_across_partitions_select_final = 1",
         f"CREATE USER IF NOT EXISTS {name} IDENTIFIED WITH sha256_password BY {secret} SETTINGS PROFILE grafana_reader",
         f"ALTER USER {name} IDENTIFIED WITH sha256_password BY {secret}",
         f"GRANT SELECT ON {quote_name(database)}.* TO {name}",

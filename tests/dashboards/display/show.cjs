@@ -2,8 +2,9 @@
 //
 // Reads {timeZone, variables, panels: [{panel, frames}]} as JSON on stdin and writes to the
 // file named by its argument, for each panel, what a person sees: a stat panel's values
-// (title, text, colour), a table's visible columns and cells (text, colour, links). The
-// frames are what the data source answered.
+// (title, text, colour), a gauge's too with the range its arc spans (min, max), a table's
+// visible columns and cells (text, colour, links). The frames are what the data source
+// answered.
 //
 // Outside Grafana the registry of standard field options is empty (the app fills it), so
 // this registers the standard options as Grafana's app defines them (id, path, processor,
@@ -102,6 +103,22 @@ function showStat(panel, data, ctx) {
   };
 }
 
+// A gauge shows each value as a stat does, on an arc from the field's min to its max: those
+// of its config, else the smallest and largest numbers of the panel's data (applyFieldOverrides).
+function showGauge(panel, data, ctx) {
+  const values = gd.getFieldDisplayValues({
+    fieldConfig: panel.fieldConfig, reduceOptions: panel.options.reduceOptions, replaceVariables: ctx.replace,
+    theme: ctx.theme, data, timeZone: ctx.timeZone,
+  });
+  return {
+    kind: 'gauge',
+    values: values.map((v) => ({
+      title: v.display.title, text: gd.formattedValueToString(v.display), color: colorOf(ctx.theme, v.display.color),
+      min: v.field.min, max: v.field.max,
+    })),
+  };
+}
+
 function showTable(panel, data, ctx) {
   const [frame] = data;
   const fields = frame.fields.filter((f) => !(f.config.custom && f.config.custom.hidden));
@@ -141,6 +158,7 @@ function show(request) {
       replaceVariables: ctx.replace, theme, timeZone: ctx.timeZone,
     });
     if (panel.type === 'stat') return showStat(panel, data, ctx);
+    if (panel.type === 'gauge') return showGauge(panel, data, ctx);
     if (panel.type === 'table') return showTable(panel, data, ctx);
     throw new Error(`no display rules for panel type ${panel.type}`);
   });

@@ -1,0 +1,215 @@
+"""SQL of «Ước tính điểm 766»: the QĐ 766 estimate computed in ClickHouse (pure), SPEC section 10.
+
+The counts are the metrics' sums of the month cells of the period (``read_sums``), judged at
+A = min(now, end of the period); the catalogue of a unit is the plan's ``procedures`` whose
+``units`` is empty or names a unit of its subtree; the items and the plan's published values
+are the rows of ``scorecard_items``. How an item turns its counts into points (its rule, its
+threshold, its value with a zero denominator) is generated here from the contract's
+``qd766.ITEMS``, so the definitions stay one. Points are exact decimals (``Decimal256`` with
+30 places; a rate is ``n × max × q / (d × p)`` for a threshold p/q, exact where the result has
+a finite expansion, as every tie of the rounding has), summed per group and in total, then
+rounded once by ``round()``, half away from zero on decimals: the API's exact half-up rounding.
+An unknown item scores NULL, never 0: its maximum goes to the unknown maximum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tthc_contract.qd766 import GROUPS, ITEMS, TOTAL_MAX, Item
+from tthc_metrics.rollups.cells_sql import CASES, FEEDBACK, CellKind
+from tthc_metrics.scorecard.compute import CATALOGUE_COUNTS
+
+from .sql import NOW, PERIOD, PERIOD_MONTHS, UNIT, number_text, sums
+
+JUDGED_AT = f"least({NOW}, (SELECT end_utc FROM periods WHERE code = {PERIOD}))"
+"""A: open items are judged at now, or at the end of a period that has ended."""
+SCALE = 30
+SELF = f"code = {UNIT}"
+CHILDREN = f"parent = {UNIT}"
+"""Which units are scored: the chosen one, or those directly below it (the ranking)."""
+
+CATALOGUE_LISTS = {
+    "catalogue_all": "groupArray(p.code)",
+    "catalogue_online": "groupArrayIf(p.code, p.online IN ('partial', 'full'))",
+    "catalogue_fee": "groupArrayIf(p.code, p.fee)",
+    "catalogue_integrated": "groupArrayIf(p.code, p.fee AND p.portal_payment)",
+    "catalogue_citizen": "groupArrayIf(p.code, p.citizen)",
+}
+"""A unit's catalogue procedures, and those offered online, with a fee, with a fee and the
+portal's payment, carried out by citizens."""
+CATALOGUE = {
+    "procedures": "length(k.catalogue_all)",
+    "online_procedures": "length(k.catalogue_online)",
+    "online_procedures_used": "length(arrayIntersect(k.catalogue_online, c.procedures_online))",
+    "fee_procedures": "length(k.catalogue_fee)",
+    "fee_procedures_paid": "length(arrayIntersect(k.catalogue_fee, c.procedures_fee_paid))",
+    "fee_procedures_integrated": "length(k.catalogue_integrated)",
+    "citizen_procedures": "length(k.catalogue_citizen)",
+    "citizen_procedures_used": "length(arrayIntersect(k.catalogue_citizen, c.procedures_citizen))",
+}
+"""The catalogue counts of ``tthc_metrics.scorecard.compute.catalogue_counts``, in SQL."""
+assert set(CATALOGUE) == set(CATALOGUE_COUNTS), "every catalogue count the scorecard uses"
+KNOWN_MAX = "toUInt32(sumIf(max, known))"
+"""The maximum of the known items (of the rows of ``items``)."""
+BASIS_VI = {
+    "events": "Dữ liệu hồ sơ, phản ánh",
+    "catalogue": "Danh mục TTHC của kế hoạch",
+    "published": "Số liệu Cổng DVCQG đã công bố",
+}
+
+
+def quoted(texts: Iterable[str]) -> str:
+    return ", ".join(f"'{t}'" for t in texts)
+
+
+def decimal(value: str) -> str:
+    return f"toDecimal256({value}, {SCALE})"
+
+
+def item_points(item: Item) -> str:
+    """The item's exact points from ``n`` and ``d``: linear max × n/d, threshold p/q
+    min(max, max × n/d ÷ p/q); a zero denominator scores max (``full_when_empty``) or 0."""
+    empty = item.max_points if item.full_when_empty else 0
+    if item.threshold is None:
+        scaled = f"{decimal(f'n * {item.max_points}')} / greatest(d, 1)"
+    else:
+        p, q = item.threshold.numerator, item.threshold.denominator
+        scaled = f"least({decimal(str(item.max_points))}, {decimal(f'n * {item.max_points * q}')} / greatest(d * {p}, 1))"
+    return f"if(d = 0, {decimal(str(empty))}, {scaled})"
+
+
+def _wanted(which: str) -> str:
+    return f"(SELECT code FROM units WHERE {which})"
+
+
+def _cell_sums(kind: CellKind, which: str) -> str:
+    """Each scored unit's sums of the period's month cells of its subtree, judged at A."""
+    return (
+        f"SELECT a.ancestor AS scored, {sums(kind, at='judged_at')} FROM (SELECT * FROM {kind.month_table} FINAL "
+        f"WHERE {PERIOD_MONTHS} AND unit IN (SELECT unit FROM unit_ancestors WHERE ancestor IN {_wanted(which)})) AS s "
+        f"INNER JOIN unit_ancestors AS a ON a.unit = s.unit WHERE a.ancestor IN {_wanted(which)} GROUP BY a.ancestor"
+    )
+
+
+def _catalogue(which: str) -> str:
+    """Each scored unit's catalogue: the procedures of every unit, or of a unit of its subtree."""
+    lists = ", ".join(f"{sql} AS {name}" for name, sql in CATALOGUE_LISTS.items())
+    return (
+        f"SELECT t.scored AS scored, {lists} FROM (SELECT ancestor AS scored, groupArray(unit) AS subtree "
+        f"FROM unit_ancestors WHERE ancestor IN {_wanted(which)} GROUP BY ancestor) AS t "
+        "CROSS JOIN procedures AS p WHERE empty(p.units) OR hasAny(p.units, t.subtree) GROUP BY t.scored"
+    )
+
+
+def _count_sql(name: str) -> str:
+    if name in CATALOGUE:
+        return CATALOGUE[name]
+    return f"{'f' if name in FEEDBACK.sums or name in FEEDBACK.timed else 'c'}.{name}"
+
+
+def _counts(which: str) -> str:
+    """One row per scored unit: its name and every count the items read, as a map by name."""
+    names = sorted({n for i in ITEMS if i.basis != "published" for n in (i.numerator, i.denominator)})
+    counts = ", ".join(f"'{n}', {_count_sql(n)}" for n in names)
+    return (
+        f"SELECT u.code AS scored, u.name AS scored_name, map({counts}) AS counts FROM units AS u "
+        f"LEFT JOIN ({_cell_sums(CASES, which)}) AS c ON c.scored = u.code "
+        f"LEFT JOIN ({_cell_sums(FEEDBACK, which)}) AS f ON f.scored = u.code "
+        f"LEFT JOIN ({_catalogue(which)}) AS k ON k.scored = u.code WHERE u.{which}"
+    )
+
+
+def items(which: str) -> str:
+    """One row per scored unit and item: ``n``, ``d``, ``known`` and the exact points
+    (``exact``, NULL when unknown), with the item's rows of ``scorecard_items``."""
+    rules = " ".join(f"WHEN '{i.code}' THEN {item_points(i)}" for i in ITEMS)
+    published = "i.basis = 'published'"
+    return (
+        "SELECT s.scored AS scored, s.scored_name AS scored_name, i.position AS position, i.code AS code, "
+        "i.group_code AS group_code, i.name AS name, i.max AS max, i.basis AS basis, i.inferred AS inferred, "
+        f"if({published}, i.published_numerator, s.counts[i.numerator]) AS n, "
+        f"if({published}, i.published_denominator, s.counts[i.denominator]) AS d, "
+        f"multiIf({published}, i.published_points IS NOT NULL OR i.published_denominator IS NOT NULL, "
+        "i.basis = 'catalogue', s.counts['procedures'] > 0, 1) AS known, "
+        f"if(NOT known, NULL, if(i.published_points IS NOT NULL, {decimal('toString(i.published_points)')}, "
+        f"CASE i.code {rules} END)) AS exact "
+        f"FROM ({_counts(which)}) AS s CROSS JOIN scorecard_items AS i"
+    )
+
+
+def with_judged_at(select: str) -> str:
+    return f"WITH {JUDGED_AT} AS judged_at {select}"
+
+
+def points(exact: str) -> str:
+    """Exact points as shown: rounded once, half away from zero, to two decimals, and made a
+    two-place decimal before a float, so that the float is the one nearest the rounded value
+    (the API's ``float(Decimal)``), not a conversion's neighbour (6 → 5.999999999999999)."""
+    return f"toFloat64(toDecimal128(round({exact}, 2), 2))"
+
+
+def known_max_note(known: str, maximum: str) -> str:
+    """«Tối đa 18 điểm», or where items are unknown «Tối đa 6 điểm đã xác định (12/18 điểm
+    chưa xác định)»: the gauge then runs to the known maximum."""
+    return (
+        f"if({known} = {maximum}, concat('Tối đa ', toString({maximum}), ' điểm'), "
+        f"concat('Tối đa ', toString({known}), ' điểm đã xác định (', toString({maximum} - {known}), '/', "
+        f"toString({maximum}), ' điểm chưa xác định)'))"
+    )
+
+
+def _gauge_rows(group: str | None) -> str:
+    where = f" WHERE group_code = '{group}'" if group else ""
+    return f"FROM ({items(SELF)}){where}"
+
+
+def gauge(group: str | None = None) -> str:
+    """One row: the unit's estimated points (in total, or of ``group``) and the note the
+    gauge's title shows: the maximum, or the known maximum and what is unknown."""
+    maximum = next(g.max_points for g in GROUPS if g.code == group) if group else TOTAL_MAX
+    return with_judged_at(
+        f'SELECT {points("ifNull(sum(exact), 0)")} AS "Điểm ước tính", '
+        f"{known_max_note(KNOWN_MAX, str(maximum))} AS note {_gauge_rows(group)}"
+    )
+
+
+def gauge_scale(group: str | None = None) -> str:
+    """One row: the known maximum, the end of the gauge's arc (a frame of its own, so that the
+    gauge's title stays the note of the points' row)."""
+    return with_judged_at(f'SELECT {KNOWN_MAX} AS "Tối đa đã xác định" {_gauge_rows(group)}')
+
+
+def costliest() -> str:
+    """The unit's known items that lose points, most first (then in the catalogue's order)."""
+    lost = "round(max - exact, 2)"
+    basis = f"transform(basis, [{quoted(BASIS_VI)}], [{quoted(BASIS_VI.values())}], basis)"
+    shown = f"concat({number_text('assumeNotNull(n)')}, ' / ', {number_text('assumeNotNull(d)')})"
+    return with_judged_at(
+        f'SELECT name AS "Tiêu chí", {points("exact")} AS "Điểm ước tính", max AS "Điểm tối đa", '
+        f'{points("max - exact")} AS "Điểm bị mất", if(d IS NULL, \'—\', {shown}) AS "Đạt / tổng", '
+        f"{basis} AS \"Nguồn số liệu\", if(inferred, 'Có', 'Không') AS \"Quy tắc suy luận\", "
+        f"'Ước tính' AS \"Tính chất\" FROM ({items(SELF)}) WHERE known AND {lost} > 0 "
+        f"ORDER BY {lost} DESC, position"
+    )
+
+
+def group_column(code: str) -> str:
+    group = next(g for g in GROUPS if g.code == code)
+    return f"{group.name_vi} ({group.max_points})"
+
+
+def ranking() -> str:
+    """The units directly below the chosen one, by exact total (descending), then by code;
+    each unit's code and the period (hidden) for the links."""
+    groups = ", ".join(
+        f'{points(f"ifNull(sumIf(exact, group_code = {quoted([g.code])}), 0)")} AS "{group_column(g.code)}"'
+        for g in GROUPS
+    )
+    total = "ifNull(sum(exact), 0)"
+    return with_judged_at(
+        f'SELECT row_number() OVER (ORDER BY {total} DESC, scored) AS "Hạng", scored_name AS "Đơn vị", '
+        f'scored AS code, {PERIOD} AS period_code, {points(total)} AS "Tổng điểm ước tính", '
+        f'{KNOWN_MAX} AS "Tối đa đã xác định", {groups} '
+        f'FROM ({items(CHILDREN)}) GROUP BY scored, scored_name ORDER BY "Hạng"'
+    )
