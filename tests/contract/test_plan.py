@@ -161,3 +161,85 @@ def test_dvcqg_units_must_be_units_of_the_plan() -> None:
         and plan.unit_of_dvcqg("kt") == "kt"
         and plan.unit_of_dvcqg("x") is None
     )
+
+
+def test_the_catalogue_inline_and_from_a_csv_next_to_the_plan(tmp_path: Path) -> None:
+    data = shipped()
+    (tmp_path / "catalogue.csv").write_text(
+        "code,name,fee,online,portal_payment,citizen,processing_days,units\n"
+        "9.000001,Thủ tục A,true,full,1,,5,kt vp\n"
+        '9.000002,"Thủ tục B, có dấu phẩy",,,,false,,\n'
+        "1.001193,Ghi đè bởi kế hoạch,false,none,false,true,9,\n",
+        encoding="utf-8",
+    )
+    data["scorecard"]["procedures_csv"] = "catalogue.csv"
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    plan = load_plan(tmp_path / "plan.yaml")
+    a, b = plan.procedures["9.000001"], plan.procedures["9.000002"]
+    assert (a.fee, a.online, a.portal_payment, a.citizen, a.processing_days, a.units) == (
+        True, "full", True, True, 5, ["kt", "vp"]
+    )  # fmt: skip
+    assert (b.name, b.fee, b.online, b.citizen, b.units) == (
+        "Thủ tục B, có dấu phẩy",
+        False,
+        "none",
+        False,
+        None,
+    )
+    assert plan.procedures["1.001193"].processing_days == 1, (
+        "the plan's inline entry overrides the file's row"
+    )
+
+
+@pytest.mark.parametrize(
+    ("csv", "fragment"),
+    [
+        ("code,fee\n9.1,maybe\n", "line 2.fee: 'maybe' is not a yes/no value"),
+        ("code,processing_days\n9.1,three\n", "line 2.processing_days: 'three' is not a whole number"),
+        ("code,colour\n9.1,red\n", "unknown: ['colour']"),
+        ("code\n9.1\n9.1\n", "line 3: procedure '9.1' is listed twice"),
+        ("code,units\n9.1,kx\n", "scorecard.procedures['9.1'].units: unknown unit 'kx'"),
+        ("code,online\n9.1,sometimes\n", "procedure '9.1': online"),
+    ],
+)
+def test_catalogue_csv_mistakes_name_their_line(tmp_path: Path, csv: str, fragment: str) -> None:
+    data = shipped()
+    (tmp_path / "c.csv").write_text(csv, encoding="utf-8")
+    data["scorecard"]["procedures_csv"] = "c.csv"
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(PlanError) as info:
+        load_plan(tmp_path / "plan.yaml")
+    assert any(fragment in p for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("scorecard", "fragment"),
+    [
+        ({"published": {"ON_TIME": {"points": 5}}}, "not an item the portal publishes"),
+        ({"published": {"PUBLIC_CONTENT_FULL": {"points": 3}}}, "points: at most 2"),
+        ({"published": {"PUBLIC_CONTENT_FULL": {"numerator": 5}}}, "numerator and denominator, or points"),
+        (
+            {"published": {"PUBLIC_CONTENT_FULL": {"numerator": 5, "denominator": 4}}},
+            "larger than denominator",
+        ),
+        ({"procedures": {"1.1": {"units": []}}}, "units"),
+        ({"procedures": {"1.1": {"processing_days": 0}}}, "processing_days"),
+        ({"procedures_csv": "missing.csv"}, "cannot read the file"),
+    ],
+)
+def test_scorecard_mistakes_are_named(scorecard: dict[str, Any], fragment: str) -> None:
+    data = shipped()
+    data["scorecard"] = scorecard
+    assert any(fragment in p for p in problems_of(data)), problems_of(data)
+
+
+def test_units_are_found_by_code_mapped_key_or_name() -> None:
+    data = shipped()
+    data["org"]["units"].append({"code": "kt2", "name": "phòng  KINH tế"})
+    data["dvcqg"]["units"] = {"000.00.31.H19": "hcc"}
+    plan = parse_plan(data)
+    assert plan.by_name.find("kt").unit == "kt" and plan.by_name.find(" 000.00.31.H19 ").unit == "hcc"
+    assert plan.by_name.find("Văn phòng  hđnd – ubnd XÃ").unit == "vp"
+    ambiguous = plan.by_name.find("Phòng Kinh tế")
+    assert ambiguous.unit is None and ambiguous.candidates == ("kt", "kt2")
+    assert plan.by_name.find("Sở Tài chính") == type(ambiguous)(None, ())

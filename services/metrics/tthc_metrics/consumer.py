@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -30,12 +31,15 @@ from tthc_contract.stream_consumers import RawStreamReader, as_fields, raw_entri
 from tthc_contract.stream_consumers import ensure_group as ensure_stream_group
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
+from . import observability as om
 from .batcher import Batcher
 from .rollups.refresh import Changed
 from .suspects import group_size, is_poison, poison_reason
 from .writer import Prepared, Writer, Written
 
 log = get_logger("tthc.metrics.consumer")
+COALESCE = 8
+"""Batches stored while a refresh runs, taken together by the next one (at most)."""
 Entry = tuple[bytes, Any]
 
 
@@ -68,8 +72,8 @@ class EventConsumer:
         self.inflight: set[bytes] = set()
         self.suspects: set[bytes] = set()
         self._prepared: asyncio.Queue[tuple[list[bytes], Prepared]] = asyncio.Queue(maxsize=1)
+        self._inserted: asyncio.Queue[tuple[list[bytes], Written]] = asyncio.Queue(maxsize=COALESCE)
         self._tasks: list[asyncio.Task[None]] = []
-        self._acking: asyncio.Task[None] | None = None
         self.reader = RawStreamReader(redis_url, redis, EVENTS, METRICS_GROUP, consumer=name, start="0")
         self.reader.subscribe(self._on_read, max_records=batcher.max_rows, polling_interval=200)
 
@@ -139,7 +143,13 @@ class EventConsumer:
         await self.reader.start()
         self._tasks = [
             asyncio.create_task(c)
-            for c in (self._prepare_loop(), self._commit_loop(), self._heartbeat(), self._reclaim_loop())
+            for c in (
+                self._prepare_loop(),
+                self._commit_loop(),
+                self._refresh_loop(),
+                self._heartbeat(),
+                self._reclaim_loop(),
+            )
         ]
 
     async def _prepare_loop(self) -> None:
@@ -149,29 +159,46 @@ class EventConsumer:
             await self._prepared.put(([entry_id for entry_id, _ in batch], prepared))
 
     async def _commit_loop(self) -> None:
-        """Store batch after batch; each batch's ``XACK`` runs while the next one is stored.
+        """Insert batch after batch; the refresh loop counts them and acknowledges them.
 
-        Acknowledgements stay in order, one in flight: an entry is never acknowledged
-        before its own batch is stored.
+        While a refresh runs, the next batches are inserted (at most ``COALESCE`` waiting),
+        and the next refresh takes them together. Acknowledgements stay in order: an entry is
+        never acknowledged before its batch is stored and counted.
         """
         while True:
             entry_ids, prepared = await self._prepared.get()
             try:
-                written = await self.writer.store_batch(prepared)
-                if self._acking is not None:
-                    await self._acking
-                self._acking = asyncio.create_task(self._acknowledge(entry_ids, written))
+                written = await self.writer.insert_batch(prepared)
+                await self._inserted.put((entry_ids, written))
             finally:
                 self._prepared.task_done()
 
-    async def _acknowledge(self, entry_ids: list[bytes], written: Written) -> None:
+    async def _refresh_loop(self) -> None:
+        while True:
+            group = [await self._inserted.get()]
+            while not self._inserted.empty() and len(group) < COALESCE:
+                group.append(self._inserted.get_nowait())
+            try:
+                started = time.perf_counter()
+                changed = await self.writer.refresh([written for _, written in group])
+                om.REFRESH_SECONDS.observe(time.perf_counter() - started)
+                log.debug("metrics.refreshed", batches=len(group), ms=round((time.perf_counter() - started) * 1000, 1))
+                stored = 0
+                for entry_ids, written in group:
+                    stored += await self._acknowledge(entry_ids, written)
+                await self.on_stored(stored, changed)
+            finally:
+                for _ in group:
+                    self._inserted.task_done()
+
+    async def _acknowledge(self, entry_ids: list[bytes], written: Written) -> int:
         stored = await self.writer.acknowledge(written)
         self.inflight.difference_update(entry_ids)
         cleared = [entry_id for entry_id in entry_ids if entry_id in self.suspects]
         if cleared:
             await self.witness.forget(cleared)
             self.suspects.difference_update(cleared)
-        await self.on_stored(stored, written.changed)
+        return stored
 
     async def _heartbeat(self) -> None:
         while True:
@@ -194,7 +221,7 @@ class EventConsumer:
         attempts it cuts short are not counted against their entries.
         """
         await self.reader.stop()
-        preparing, committing, heartbeat, reclaiming = self._tasks
+        preparing, committing, refreshing, heartbeat, reclaiming = self._tasks
         for task in (preparing, heartbeat, reclaiming):
             task.cancel()
         remaining = self.batcher.drain()
@@ -208,8 +235,7 @@ class EventConsumer:
                 note="left pending; delivered again later",
             )
         committing.cancel()
-        if self._acking is not None:
-            self._acking.cancel()  # only after a timeout: its entries stay pending
+        refreshing.cancel()  # only after a timeout: what it holds stays pending
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, *REDIS_ERRORS):
                 await task
@@ -218,8 +244,7 @@ class EventConsumer:
 
     async def _settle(self, remaining: list[Entry]) -> None:
         await self._prepared.join()  # the commit loop stores what was prepared
-        if self._acking is not None:
-            await self._acking
+        await self._inserted.join()  # the refresh loop counts and acknowledges it
         if remaining:
             written = await self.writer.store_batch(await self.writer.prepare(remaining))
             await self.on_stored(await self.writer.acknowledge(written), written.changed)

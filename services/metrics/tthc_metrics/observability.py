@@ -21,6 +21,11 @@ STORE_SECONDS = Histogram(
     "Time to insert a batch into ClickHouse (successful inserts)",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+REFRESH_SECONDS = Histogram(
+    "tthc_metrics_refresh_seconds",
+    "Time to refresh the state and cells of the items stored batches touched (one refresh may cover several)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 STORE_FAILING = Gauge(
     "tthc_metrics_store_failing", "1 while ClickHouse or Redis fails (writes retried), or start-up waits"
 )

@@ -64,13 +64,16 @@ class Prepared:
 
 @dataclass
 class Written:
-    """A batch stored in ClickHouse and counted in the rollups, not acknowledged yet."""
+    """A batch stored in ClickHouse, then counted in the rollups, not acknowledged yet."""
 
     prepared: Prepared
     refused: list[DeadLetter]
     insert_ms: float
+    cases: set[str] = field(default_factory=set)
+    feedback: set[str] = field(default_factory=set)
+    """The items the batch touched: their state and cells are refreshed before the ``XACK``."""
     changed: Changed = field(default_factory=Changed)
-    """The cells the batch changed (the snapshot publisher recomputes their units)."""
+    """The cells the refresh changed (the snapshot publisher recomputes their units)."""
 
 
 class Writer:
@@ -123,8 +126,13 @@ class Writer:
         return await self.acknowledge(await self.store_batch(prepared))
 
     async def store_batch(self, prepared: Prepared) -> Written:
-        """Insert the batch's new events and refresh the rollups of what they touched; refused
-        ones become dead letters (not yet sent)."""
+        """Insert the batch's new events, then refresh what they touched."""
+        written = await self.insert_batch(prepared)
+        await self.refresh([written])
+        return written
+
+    async def insert_batch(self, prepared: Prepared) -> Written:
+        """Insert the batch's new events; refused ones become dead letters (not yet sent)."""
         started = time.perf_counter()
         decoded = prepared.decoded
         rows = [decoded.rows[i] for i in prepared.owned]
@@ -140,10 +148,19 @@ class Writer:
         stored = [decoded.items[i] for n, i in enumerate(prepared.owned) if n not in refused]
         cases = {code for kind, code, _ in stored if kind == "case"} | {case for _, _, case in stored if case}
         feedback = {code for kind, code, _ in stored if kind == "feedback"}
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        return Written(prepared, list(refused.values()), ms, cases, feedback)
+
+    async def refresh(self, batches: list[Written]) -> Changed:
+        """The state and cells of every item the batches touched, in one refresh (batches
+        stored while the last refresh ran are taken together: the cost of a refresh grows far
+        slower than the items it covers)."""
+        cases = set().union(*(w.cases for w in batches))
+        feedback = set().union(*(w.feedback for w in batches))
         changed = await self._retrying(lambda: self.rollups.refresh(self.store, cases, feedback))
-        return Written(
-            prepared, list(refused.values()), round((time.perf_counter() - started) * 1000, 1), changed
-        )
+        for written in batches:
+            written.changed = changed
+        return changed
 
     async def acknowledge(self, written: Written) -> int:
         """Dead-letter what cannot be stored, then ``XACK`` the whole batch."""

@@ -60,8 +60,8 @@ def refresh_items(store: Store, cases: set[str], feedback: set[str], version: in
             sql = f"INSERT INTO {target} " + fold(
                 template, f"{_code_column(table)} IN {{codes:Array(String)}}"
             )
-            store.call("write", lambda c, s=sql, p=params: c.command(s, parameters=p))
-            rows = store.call("write", lambda c, h=homes, p=params: c.query(h, parameters=p).result_rows)
+            store.call("refresh", lambda c, s=sql, p=params: c.command(s, parameters=p))
+            rows = store.call("refresh", lambda c, h=homes, p=params: c.query(h, parameters=p).result_rows)
             found.update((row[0], row[1]) for row in rows)
     recompute_cells(store, CASES, changed.case_cells, version)
     recompute_cells(store, FEEDBACK, changed.feedback_cells, version)
@@ -100,4 +100,4 @@ def _run(store: Store, sql: str, cells: list[tuple[str, Any]], version: int, mon
         "months": months,
         "version": version,
     }
-    store.call("write", lambda c: c.command(sql, parameters=params))
+    store.call("refresh", lambda c: c.command(sql, parameters=params))
