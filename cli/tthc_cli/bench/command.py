@@ -1,4 +1,4 @@
-"""``tthc bench ingest|pipeline|all``."""
+"""``tthc bench ingest|pipeline|province|all`` (``all``: ingest and pipeline)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from .report import Report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("which", choices=["ingest", "pipeline", "all"], nargs="?", default="all")
+    p.add_argument("which", choices=["ingest", "pipeline", "province", "all"], nargs="?", default="all")
     p.add_argument("--api-key", default="demo-igate-key", help="a key of the plan's igate source")
     p.add_argument("--events", type=int, default=1_000_000, help="events for the pipeline benchmark")
+    from .province import add_arguments as province_arguments
+
+    province_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -31,6 +34,14 @@ def run(args: argparse.Namespace) -> int:
 
         report = Report("tthc bench pipeline")
         bench_pipeline(plan, report, args.events)
+        failed += report.failed
+    if args.which == "province":
+        from pathlib import Path
+
+        from .province import bench_province
+
+        report = Report("tthc bench province")
+        bench_province(report, Path(Settings().plan), args)
         failed += report.failed
     if failed:
         print(f"\ntargets missed: {', '.join(failed)}")

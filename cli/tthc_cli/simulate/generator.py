@@ -40,6 +40,11 @@ PROCEDURES: dict[str, list[tuple[str, str, bool, bool]]] = {
 DEFAULT_PROCEDURES = [("0.000000", "Khác", False, True)]
 
 
+def procedures_of(unit: str) -> list[tuple[str, str, bool, bool]]:
+    """A unit's procedures: by its code, else by its department suffix (``x001-kt``: kt's)."""
+    return PROCEDURES.get(unit) or PROCEDURES.get(unit.rsplit("-", 1)[-1], DEFAULT_PROCEDURES)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Timed:
     at: datetime
@@ -84,7 +89,7 @@ class Generator:
         self._cases += 1
         code = f"{self.run_id.upper()}-{unit.upper()}-{self._cases:06d}"
         minute = day / 1440
-        procedure, field, fee, result_document = self.rnd.choice(PROCEDURES.get(unit, DEFAULT_PROCEDURES))
+        procedure, field, fee, result_document = self.rnd.choice(procedures_of(unit))
         due = received + day * self.rnd.randint(3, 15)
         online = self._take(unit, "online_rate")
         channel = self.rnd.choice(

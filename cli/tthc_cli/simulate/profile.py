@@ -47,6 +47,11 @@ DEFAULTS = {
 UNIT_WEIGHTS = {"hcc": 3.0, "vpdkdd": 4.0, "kt": 2.0, "vhxh": 2.0, "vp": 1.0, "dvth": 1.0, "thue10": 1.5}
 
 
+def weight_of(unit: str) -> float:
+    """A unit's relative volume: by its code, else by its department suffix (``x001-kt``)."""
+    return UNIT_WEIGHTS.get(unit) or UNIT_WEIGHTS.get(unit.rsplit("-", 1)[-1], 1.0)
+
+
 @dataclass(frozen=True)
 class UnitProfile:
     shares: dict[str, float] = field(default_factory=lambda: dict(DEFAULTS))
@@ -73,7 +78,7 @@ def parse_setting(text: str) -> tuple[str, str, float]:
 
 
 def build_profiles(units: list[str], settings: list[str]) -> dict[str, UnitProfile]:
-    profiles = {u: UnitProfile({**DEFAULTS, "weight": UNIT_WEIGHTS.get(u, 1.0)}) for u in units}
+    profiles = {u: UnitProfile({**DEFAULTS, "weight": weight_of(u)}) for u in units}
     for text in settings:
         unit, knob, value = parse_setting(text)
         targets = units if unit == "*" else [unit]

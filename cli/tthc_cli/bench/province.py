@@ -1,0 +1,136 @@
+"""``tthc bench province``: a whole province on this machine (the issue's figures, measured).
+
+1. Backfill: the province's history (``--communes`` × 7 departments, ``--cases-per-year`` ×
+   ``--years``) loaded into the stream, then stored by metrics; events/s end to end against
+   the same run's raw rates (XREADGROUP+XACK of the same entries; insert of the same rows).
+2. Questions, p50 and p95 per kind, computed per request (no reuse of results).
+3. Live traffic at ``--rate`` events/s through ingest, then: freshness (a new case → counted
+   by ``/v1/indicators``), the same questions again, and the province's monthly report in
+   every format with ``/health`` measured while it renders.
+4. Memory: Redis before and after, the stream's length, metrics' peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from tthc_contract.plan import Plan
+from tthc_contract.signing import EntrySigner, load_signing_key
+
+from .fixtures import bench_env, free_port, private_redis, service, workdir
+from .pipeline import raw_insert_rate, raw_read_rate
+from .province_data import history, load, preload, province_plan
+from .province_live import LiveTraffic, freshness, health_during, question_times, report_times
+from .province_load import backfill
+from .report import Report
+
+TARGET_BACKFILL_EPS = 50_000
+TARGET_P95_MS = 50.0
+TARGET_FRESH_P95_MS = 250.0
+TARGET_REPORT_S = 10.0
+TARGET_HEALTH_MS = 100.0
+TARGET_RSS_MIB = 2048.0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--communes", type=int, default=150)
+    p.add_argument("--cases-per-year", type=int, default=300_000)
+    p.add_argument("--years", type=int, default=1)
+    p.add_argument("--rate", type=int, default=500, help="live events/s during the questions")
+
+
+def redis_mib(url: str) -> float:
+    return int(redis.Redis.from_url(url).info("memory")["used_memory"]) / 2**20
+
+
+def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> None:
+    with workdir() as tmp, private_redis(tmp) as url:
+        plan_path = province_plan(shipped, args.communes, tmp)
+        plan = load(plan_path)
+        report.line(
+            "province", f"{len(plan.unit_codes):,} units, {args.cases_per_year:,} cases/year × {args.years}"
+        )
+        signer = EntrySigner(load_signing_key(None, tmp / "stream.key"))
+        before = redis_mib(url)
+        started = time.perf_counter()
+        total = preload(url, signer, history(plan, args.cases_per_year, args.years))
+        report.line(
+            "history generated and in the stream",
+            f"{total:,} events in {time.perf_counter() - started:,.0f} s",
+        )
+        loaded = redis_mib(url)
+        slower = _baselines(report, url, tmp, total)
+        port, ingest_port = free_port(), free_port()
+        env = bench_env(tmp, url, TTHC_PLAN=str(plan_path), TTHC_METRICS_PORT=str(port),
+                        TTHC_INGEST_PORT=str(ingest_port), TTHC_METRICS_RESULT_TTL_MS="0")  # fmt: skip
+        with service("metrics", env, f"http://127.0.0.1:{port}/health") as metrics:
+            rate, peak = backfill(url, metrics.pid, total)
+            report.figure(
+                "backfill end to end (stream → ClickHouse, rollups)",
+                rate,
+                "events/s",
+                target=TARGET_BACKFILL_EPS,
+            )
+            report.figure("  ratio to the slower raw rate", rate / slower * 100, "%")
+            _memory(report, url, before, loaded, peak)
+            _questions(report, plan, port, "after the backfill")
+            with (
+                service("ingest", env, f"http://127.0.0.1:{ingest_port}/health"),
+                LiveTraffic(plan, ingest_port, args.rate),
+            ):
+                _live(report, plan, port, ingest_port, args.rate)
+
+
+def _baselines(report: Report, url: str, tmp: Path, total: int) -> float:
+    """The same run's raw rates; returns the slower."""
+    read = raw_read_rate(url, total)
+    report.figure("raw XREADGROUP+XACK of the same entries", read, "events/s", baseline=True)
+    insert = _insert_baseline(url, tmp, total)
+    report.figure("raw insert of the same rows (chDB)", insert, "events/s", baseline=True)
+    return min(read, insert)
+
+
+def _insert_baseline(url: str, tmp: Path, total: int) -> float:
+    client: Any = redis.Redis.from_url(url)
+    sample = [f[b"event"] for _, f in client.xrange("tthc:events", count=min(total, 500_000))]
+    return raw_insert_rate(tmp, sample)
+
+
+def _memory(report: Report, url: str, before: float, loaded: float, peak: int) -> None:
+    report.figure("Redis before the history", before, "MiB")
+    report.figure("Redis with the history in the stream", loaded, "MiB")
+    report.figure("Redis after the backfill (stream trimmed)", redis_mib(url), "MiB")
+    report.figure("  tthc:events entries left", redis.Redis.from_url(url).xlen("tthc:events"), "entries")
+    report.figure(
+        "metrics peak RSS during the backfill", peak / 2**20, "MiB", target=TARGET_RSS_MIB, below=True
+    )
+
+
+def _questions(report: Report, plan: Plan, port: int, when: str) -> None:
+    report.line(f"questions, computed per request, {when}:", "")
+    for kind, (p50, p95) in question_times(plan, port).items():
+        report.figure(f"  {kind}: p50", p50, "ms")
+        report.figure(f"  {kind}: p95", p95, "ms", target=TARGET_P95_MS, below=True)
+
+
+def _live(report: Report, plan: Plan, port: int, ingest_port: int, rate: int) -> None:
+    report.line(f"with {rate} events/s of live traffic through ingest:", "")
+    p50, p95 = freshness(plan, port, ingest_port)
+    report.figure("  freshness, new case → counted by the API: p50", p50, "ms")
+    report.figure("  freshness: p95", p95, "ms", target=TARGET_FRESH_P95_MS, below=True)
+    _questions(report, plan, port, f"under {rate} events/s")
+    with health_during(port) as health:
+        for fmt, seconds in report_times(plan, port).items():
+            report.figure(
+                f"  the province's monthly report .{fmt}", seconds, "s", target=TARGET_REPORT_S, below=True
+            )
+    report.figure(
+        "  /health while reports render: max", health.max_ms, "ms", target=TARGET_HEALTH_MS, below=True
+    )
+    p50, p95 = freshness(plan, port, ingest_port, probes=10)
+    report.figure("  freshness right after the reports: p95", p95, "ms")

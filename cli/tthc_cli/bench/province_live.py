@@ -1,0 +1,171 @@
+"""What ``tthc bench province`` measures once the history is stored: questions, freshness under
+live traffic, the province's report in every format, and ``/health`` while it renders."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+
+from tthc_contract.periods import LOCAL_TZ, period_of
+from tthc_contract.plan import Plan
+
+from .province_data import leaves
+
+AUTH = {"Authorization": "Bearer demo-igate-key", "Content-Type": "application/json"}
+SAMPLES = 30
+
+
+def _p50_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def _received(unit: str, code: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "specversion": "1.0",
+        "id": f"live-{code}",
+        "source": "igate",
+        "type": "tthc.case.received",
+        "time": now.isoformat(),
+        "subject": code,
+        "data": {"unit": unit, "procedure": "1.001193", "channel": "online_full",
+                 "due": (now + timedelta(days=3)).isoformat()},
+    }  # fmt: skip
+
+
+class LiveTraffic:
+    """New cases sent to ingest at ``rate`` events/s (batches of 50) from a thread."""
+
+    def __init__(self, plan: Plan, ingest_port: int, rate: int) -> None:
+        self.units, self.url, self.rate = leaves(plan), f"http://127.0.0.1:{ingest_port}", rate
+        self.stop = threading.Event()
+        self.sent = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LiveTraffic:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        rnd, batch = random.Random(5), 50
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            started = time.perf_counter()
+            while not self.stop.is_set():
+                body = [_received(rnd.choice(self.units), f"L{self.sent + i}") for i in range(batch)]
+                client.post("/v1/events", content=orjson.dumps(body), headers=AUTH)
+                self.sent += batch
+                ahead = self.sent / self.rate - (time.perf_counter() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+
+
+def freshness(plan: Plan, port: int, ingest_port: int, probes: int = SAMPLES) -> tuple[float, float]:
+    """A new case sent to a probe department, until ``/v1/indicators`` counts it: p50, p95 (ms)."""
+    unit = leaves(plan)[-1]
+    month = period_of(datetime.now(LOCAL_TZ), "month").code
+    times = []
+    with httpx.Client(timeout=30) as client:
+        for n in range(probes):
+            before = _cases(client, port, unit, month)
+            started = time.perf_counter()
+            body = orjson.dumps(_received(unit, f"F{time.time_ns()}-{n}"))
+            client.post(f"http://127.0.0.1:{ingest_port}/v1/events", content=body, headers=AUTH)
+            while _cases(client, port, unit, month) == before and time.perf_counter() - started < 30:
+                time.sleep(0.01)
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.2)
+    return _p50_p95(times)
+
+
+def _cases(client: httpx.Client, port: int, unit: str, month: str) -> int:
+    body = client.get(f"http://127.0.0.1:{port}/v1/indicators", params={"unit": unit, "period": month}).json()
+    return int(body["indicators"][0]["denominator"])
+
+
+def question_times(plan: Plan, port: int) -> dict[str, tuple[float, float]]:
+    """p50 and p95 (ms) of each kind of question, on random units of its level."""
+    now = datetime.now(LOCAL_TZ)
+    month, last = period_of(now, "month").code, period_of(now - timedelta(days=31), "month").code
+    year = str(now.year)
+    communes, departments = plan.children[plan.root], leaves(plan)
+    kinds = {
+        "indicators, department × month": ("/v1/indicators", departments, [month, last]),
+        "indicators, commune × month": ("/v1/indicators", communes, [month, last]),
+        "indicators, commune × year": ("/v1/indicators", communes, [year]),
+        "indicators, province × year, month": ("/v1/indicators", [plan.root], [year, month, last]),
+        "scorecard, commune × month": ("/v1/scorecard", communes, [last]),
+        "scorecard, province × month": ("/v1/scorecard", [plan.root], [last]),
+        "report JSON: evaluation of the province": ("/v1/reports/evaluation", [plan.root], [last]),
+        "report JSON: Biểu 06 of a commune": ("/v1/reports/bieu-06", communes, [f"{last}/ky"]),
+    }
+    rnd, out = random.Random(3), {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        for kind, (path, units, periods) in kinds.items():
+            times = []
+            for _ in range(SAMPLES):
+                started = time.perf_counter()
+                answer = client.get(path, params={"unit": rnd.choice(units), "period": rnd.choice(periods)})
+                times.append((time.perf_counter() - started) * 1000)
+                if answer.status_code != 200:
+                    raise SystemExit(f"{path}: {answer.status_code} {answer.text[:300]}")
+            out[kind] = _p50_p95(times)
+    return out
+
+
+def report_times(plan: Plan, port: int) -> dict[str, float]:
+    last = period_of(datetime.now(LOCAL_TZ) - timedelta(days=31), "month").code
+    out = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+        for fmt in ("docx", "xlsx", "html"):
+            started = time.perf_counter()
+            answer = client.get(f"/v1/reports/monthly.{fmt}", params={"unit": plan.root, "period": last})
+            if answer.status_code != 200:
+                raise SystemExit(f"monthly.{fmt}: {answer.status_code} {answer.text[:300]}")
+            out[fmt] = time.perf_counter() - started
+    return out
+
+
+@dataclass
+class HealthLatency:
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.times, default=0.0)
+
+
+@contextmanager
+def health_during(port: int) -> Iterator[HealthLatency]:
+    """``/health`` asked every 50 ms in a thread while the body runs."""
+    result, stop = HealthLatency(), threading.Event()
+
+    def poll() -> None:
+        with httpx.Client(timeout=60) as client:
+            while not stop.is_set():
+                started = time.perf_counter()
+                client.get(f"http://127.0.0.1:{port}/health")
+                result.times.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield result
+    finally:
+        stop.set()
+        thread.join()
