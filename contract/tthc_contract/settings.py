@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .durations import parse_duration
@@ -16,10 +16,54 @@ MIN_DEDUP_WINDOW_S = 3600
 """A claim must outlive every redelivery of its entry (reclaims, restarts, outages)."""
 
 
+def parse_sentinels(value: str) -> list[tuple[str, int]]:
+    """``host:port,host:port,...`` (IPv6 hosts in brackets) as pairs; ``ValueError`` naming the
+    first malformed item."""
+    nodes: list[tuple[str, int]] = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        host, sep, port = item.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(
+                f"TTHC_REDIS_SENTINELS must look like host:port,host:port,... ({item!r} is not host:port)"
+            )
+        nodes.append((host, int(port)))
+    return nodes
+
+
+def parse_alertmanager_urls(value: str) -> list[str]:
+    """``TTHC_ALERTMANAGER_URL``: every peer of the Alertmanager cluster, comma-separated
+    (alerts are posted to each); ``ValueError`` naming the first malformed or repeated one."""
+    urls: list[str] = []
+    for item in filter(None, (part.strip().rstrip("/") for part in value.split(","))):
+        parts = urlsplit(item)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "TTHC_ALERTMANAGER_URL must list every Alertmanager peer as http(s)://host:port, "
+                f"comma-separated ({item!r} is not one)"
+            )
+        if item in urls:
+            raise ValueError(f"TTHC_ALERTMANAGER_URL names {item!r} twice")
+        urls.append(item)
+    if not urls:
+        raise ValueError("TTHC_ALERTMANAGER_URL must name at least one Alertmanager")
+    return urls
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_sentinels: str = ""
+    """``host:port,host:port,...``: the primary is found through these sentinels, and only the
+    database number and password are read from ``redis_url``."""
+    redis_master: str = Field("tthc", min_length=1)
+    """The name the sentinels monitor the primary under."""
+    redis_wait_replicas: int | None = Field(None, ge=0)
+    """Replicas that must hold a request's events before ingest answers 202 (``WAIT``);
+    default 1 with sentinels, else 0 (see ``wait_replicas``)."""
+    redis_wait_ms: int = Field(1000, ge=1, le=60_000)
+    """How long ingest waits for them; fewer in time: 503 (0 would mean forever in Redis)."""
     data_dir: Path = Path("data")
     clickhouse_url: str = ""
     """Empty means the embedded engine in ``<data_dir>/clickhouse``."""
@@ -48,6 +92,8 @@ class Settings(BaseSettings):
     """``source=key,source2=key2``: extra keys that may send for every unit."""
 
     alertmanager_url: str = "http://127.0.0.1:9093"
+    """Every peer of the Alertmanager cluster, comma-separated: alerts go to each, never
+    through a balancer (``alertmanager_urls``)."""
     smtp_smarthost: str | None = None
     """host:port of the SMTP server Alertmanager sends e-mail through."""
     smtp_from: str = "tthc-alerts@localhost"
@@ -68,7 +114,9 @@ class Settings(BaseSettings):
     """``auto``: readable lines when stderr is a terminal, one JSON object per line otherwise."""
 
     metrics_flush_rows: int = Field(10_000, ge=1)
-    metrics_flush_ms: int = Field(200, ge=1)
+    metrics_flush_ms: int = Field(50, ge=1)
+    """A batch is written when it holds ``metrics_flush_rows`` entries or its first is this old:
+    under a backlog batches fill up at once; in live traffic an event waits at most this long."""
     metrics_snapshot_interval_s: float = Field(300.0, gt=0)
     """Every unit's snapshot is published this often (a repair); in between, only what changed."""
     metrics_snapshot_check_s: float = Field(5.0, gt=0)
@@ -102,6 +150,42 @@ class Settings(BaseSettings):
     @property
     def stream_key_file(self) -> Path:
         return self.data_dir / "stream.key"
+
+    @property
+    def sentinel_nodes(self) -> list[tuple[str, int]]:
+        """``TTHC_REDIS_SENTINELS`` as (host, port) pairs; empty without Sentinel."""
+        return parse_sentinels(self.redis_sentinels)
+
+    @property
+    def wait_replicas(self) -> int:
+        if self.redis_wait_replicas is not None:
+            return self.redis_wait_replicas
+        return 1 if self.redis_sentinels.strip() else 0
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _check_sentinels(cls, value: str) -> str:
+        parse_sentinels(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_sentinel_url(self) -> Settings:
+        if self.redis_sentinels.strip() and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):
+            raise ValueError(
+                "with TTHC_REDIS_SENTINELS, TTHC_REDIS_URL must be redis:// or rediss:// "
+                "(only its database number and password are used)"
+            )
+        return self
+
+    @property
+    def alertmanager_urls(self) -> list[str]:
+        return parse_alertmanager_urls(self.alertmanager_url)
+
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _check_alertmanager_url(cls, value: str) -> str:
+        parse_alertmanager_urls(value)
+        return value
 
     @field_validator("dedup_window")
     @classmethod

@@ -57,12 +57,24 @@ class StoreUnavailable(Exception):
         return self.code in DATA_ERROR_CODES
 
 
-def connect(dsn: str) -> Any:
+FINAL_IN_PARTITIONS = {"do_not_merge_across_partitions_select_final": 1}
+"""``FINAL`` never merges across partitions: every partitioned table's key holds its day."""
+
+
+def role_settings(role: str, topology: Topology) -> dict[str, Any]:
+    """Settings a client of ``role`` keeps for its whole life (set once: per-call settings cost
+    the embedded engine three more calls each)."""
+    if role == "write":
+        return EVENT_INSERT_SETTINGS | (CLUSTER_INSERT if topology.kind == "cluster" else {})
+    return dict(FINAL_IN_PARTITIONS)
+
+
+def connect(dsn: str, settings: dict[str, Any] | None = None) -> Any:
     timeouts: dict[str, Any] = (
         {} if dsn.startswith("chdb:") else {"connect_timeout": 5, "send_receive_timeout": 60}
     )
     try:
-        return clickhouse_connect.get_client(dsn=dsn, **timeouts)
+        return clickhouse_connect.get_client(dsn=dsn, settings=settings or {}, **timeouts)
     except STORE_ERRORS as exc:
         raise StoreUnavailable(f"cannot connect to ClickHouse ({_redact(dsn)}): {exc}") from exc
 
@@ -114,7 +126,7 @@ class Store:
     def client(self, role: str = "write") -> Any:
         with self._lock:
             if role not in self._clients:
-                self._clients[role] = connect(self.dsn)
+                self._clients[role] = connect(self.dsn, role_settings(role, self.topology))
             return self._clients[role]
 
     def reset(self, role: str | None = None) -> None:
@@ -191,12 +203,9 @@ class Store:
         if rows:
             body = b"\n".join(rows)
             table = self.insert_name("events_incoming")
-            settings = EVENT_INSERT_SETTINGS | (CLUSTER_INSERT if self.topology.kind == "cluster" else {})
             self.call(
                 "write",
-                lambda c: c.raw_insert(
-                    table, ["stream_id", "event", "key", "role"], body, settings=settings, fmt="JSONEachRow"
-                ),
+                lambda c: c.raw_insert(table, ["stream_id", "event", "key", "role"], body, fmt="JSONEachRow"),
             )
 
     def insert_alert_changes(self, rows: list[list[Any]]) -> None:

@@ -24,6 +24,14 @@ from .state_sql import CASE_FOLD, CASE_HOMES, FEEDBACK_FOLD, FEEDBACK_HOMES, fol
 
 CHUNK = 5_000
 """Codes per query: a batch of 10,000 events touches a few thousand items."""
+SMALL = 2_000
+
+
+def threads_for(items: int) -> str:
+    """A small refresh (live traffic) runs on one thread: its statements are short and a thread
+    pool costs more than it saves. In the statement's text: per-call settings would cost the
+    embedded engine three more calls each (the refresh client keeps the others)."""
+    return f" SETTINGS max_threads = {1 if items < SMALL else 2}"
 
 
 @dataclass
@@ -50,6 +58,7 @@ def _chunks(codes: Iterable[str]) -> Iterable[list[str]]:
 def refresh_items(store: Store, cases: set[str], feedback: set[str], version: int) -> Changed:
     """State rows of the items, then every cell they are or were counted in (blocking)."""
     changed = Changed()
+    settings = threads_for(len(cases) + len(feedback))
     for codes, template, homes, table, found in (
         (cases, CASE_FOLD, CASE_HOMES, "case_state", changed.case_cells),
         (feedback, FEEDBACK_FOLD, FEEDBACK_HOMES, "feedback_state", changed.feedback_cells),
@@ -57,14 +66,13 @@ def refresh_items(store: Store, cases: set[str], feedback: set[str], version: in
         for chunk in _chunks(codes):
             params = {"codes": chunk, "version": version}
             target = store.insert_name(table)
-            sql = f"INSERT INTO {target} " + fold(
-                template, f"{_code_column(table)} IN {{codes:Array(String)}}"
-            )
+            where = f"{_code_column(table)} IN {{codes:Array(String)}}"
+            sql = f"INSERT INTO {target} " + fold(template, where) + settings
             store.call("refresh", lambda c, s=sql, p=params: c.command(s, parameters=p))
             rows = store.call("refresh", lambda c, h=homes, p=params: c.query(h, parameters=p).result_rows)
             found.update((row[0], row[1]) for row in rows)
-    recompute_cells(store, CASES, changed.case_cells, version)
-    recompute_cells(store, FEEDBACK, changed.feedback_cells, version)
+    recompute_cells(store, CASES, changed.case_cells, version, settings)
+    recompute_cells(store, FEEDBACK, changed.feedback_cells, version, settings)
     return changed
 
 
@@ -72,20 +80,22 @@ def _code_column(table: str) -> str:
     return "case_code" if table == "case_state" else "feedback_code"
 
 
-def recompute_cells(store: Store, kind: CellKind, days: set[tuple[str, date]], version: int) -> None:
+def recompute_cells(
+    store: Store, kind: CellKind, days: set[tuple[str, date]], version: int, settings: str
+) -> None:
     """The day cells given, then the month cells they are part of."""
     if not days:
         return
     ordered = sorted(days)
+    day_sql, month_sql = (
+        cells_sql.day_cells(kind, kind.day_table),
+        cells_sql.month_cells(kind, kind.month_table),
+    )
     for start in range(0, len(ordered), CHUNK):
-        _run(
-            store, cells_sql.day_cells(kind, kind.day_table), ordered[start : start + CHUNK], version, _month
-        )
+        _run(store, day_sql, ordered[start : start + CHUNK], version, _month)
     months = sorted({(unit, _month(day)) for unit, day in days})
     for start in range(0, len(months), CHUNK):
-        _run(
-            store, cells_sql.month_cells(kind, kind.month_table), months[start : start + CHUNK], version, None
-        )
+        _run(store, month_sql, months[start : start + CHUNK], version, None)
 
 
 def _month(day: date) -> int:
@@ -93,11 +103,10 @@ def _month(day: date) -> int:
 
 
 def _run(store: Store, sql: str, cells: list[tuple[str, Any]], version: int, month_of: Any) -> None:
-    months = sorted({month_of(c) if month_of else c for _, c in cells})
     params = {
         "cells": cells,
         "units": sorted({u for u, _ in cells}),
-        "months": months,
+        "months": sorted({month_of(c) if month_of else c for _, c in cells}),
         "version": version,
     }
     store.call("refresh", lambda c: c.command(sql, parameters=params))
