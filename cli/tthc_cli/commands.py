@@ -146,6 +146,16 @@ def _dead(sub: Sub) -> None:
     add_arguments(p)
 
 
+def _store(sub: Sub) -> None:
+    from .store_command import add_arguments
+
+    p = sub.add_parser(
+        "store",
+        help="the ClickHouse store: schema status, its SQL (cluster too), export and import of the events",
+    )
+    add_arguments(p)
+
+
 REGISTRY: list[Callable[[Sub], None]] = [
     _run,
     _up,
@@ -159,4 +169,5 @@ REGISTRY: list[Callable[[Sub], None]] = [
     _dashboards,
     _report,
     _dead,
+    _store,
 ]

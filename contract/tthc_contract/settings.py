@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     clickhouse_url: str = ""
     """Empty means the embedded engine in ``<data_dir>/clickhouse``."""
+    clickhouse_cluster: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    """A ClickHouse cluster (``remote_servers``) the schema is created on: ``ON CLUSTER``, Replicated
+    engines, Distributed tables (docs/cluster.md); needs a server URL."""
     clickhouse_grafana_user: str | None = None
     """On a ClickHouse server: the read-only user Grafana connects with, created at every start."""
     clickhouse_grafana_password: SecretStr | None = None

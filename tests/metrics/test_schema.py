@@ -5,6 +5,7 @@ own database in the session's embedded engine (chDB hosts one engine per process
 from __future__ import annotations
 
 import itertools
+import time
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -147,3 +148,26 @@ def test_every_statement_of_the_cluster_variant_parses(session_store: Store) -> 
         "CREATE MATERIALIZED VIEW IF NOT EXISTS case_facts_mv_local ON CLUSTER tthc TO case_facts_local"
         in engines
     )
+
+
+async def test_one_instance_migrates_at_a_time(redis: Any) -> None:
+    """Two starts at once: the second waits for the first's lock (a cluster's schema is ON
+    CLUSTER and a rebuild must run once)."""
+    import asyncio
+
+    from tthc_metrics.startup import schema_lock
+
+    order: list[str] = []
+
+    async def start(name: str, hold_s: float) -> None:
+        async with schema_lock(redis):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold_s)
+            order.append(f"{name} out")
+
+    started = time.monotonic()
+    first = asyncio.create_task(start("first", 0.5))
+    await asyncio.sleep(0.1)
+    await asyncio.gather(first, start("second", 0))
+    assert order == ["first in", "first out", "second in", "second out"]
+    assert time.monotonic() - started < 10, "released at once, not when the lock expires"

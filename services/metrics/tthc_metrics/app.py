@@ -13,7 +13,7 @@ from tthc_contract.heap import settle_startup_heap
 from tthc_contract.http_server import install_stop_signals, serve
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan, load_plan
-from tthc_contract.redis_client import connect
+from tthc_contract.redis_client import connect_settings
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
 from tthc_contract.unit_index import IndexGenerations
@@ -21,7 +21,7 @@ from tthc_contract.validation import ValidationContext
 
 from . import observability as om
 from .alert_archive import AlertArchive
-from .api import ApiState, create_api
+from .api import ApiState, close_reports, create_api
 from .batcher import Batcher
 from .consumer import EventConsumer
 from .crash_witness import CrashWitness
@@ -32,6 +32,7 @@ from .reports.service import ReportBuilder
 from .results import RecentResults
 from .rollups.refresh import Changed
 from .rollups.service import Rollups
+from .schema.table_engines import topology_of
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
 from .startup import prepare_store
@@ -64,8 +65,8 @@ async def run(settings: Settings) -> None:
     plan = load_plan(settings.plan)
     key = settings.stream_key.get_secret_value() if settings.stream_key else None
     signer = EntrySigner(load_signing_key(key, settings.stream_key_file))
-    store = Store(settings.clickhouse_dsn)
-    redis = connect(settings.redis_url)
+    store = Store(settings.clickhouse_dsn, topology_of(settings.clickhouse_cluster))
+    redis = connect_settings(settings)
     units = plan.unit_codes
     name = f"{socket.gethostname()}-{os.getpid()}"
     claims = EventClaims(redis, int(parse_duration(settings.dedup_window).total_seconds()))
@@ -153,5 +154,5 @@ async def run(settings: Settings) -> None:
         stop.set()
         await server
         await redis.aclose()
-        api.state.render_pool.close()
+        await close_reports(api)
         await asyncio.to_thread(store.close)

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aredis
+from redis.exceptions import LockError
 
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan
@@ -39,6 +43,34 @@ async def store_problem(store: Store, claims: EventClaims) -> str | None:
     return LOST_STORE if await claims.remembers_any() else None
 
 
+SCHEMA_LOCK = "tthc:schema:lock"
+SCHEMA_LOCK_TTL_S = 120
+
+
+@contextlib.asynccontextmanager
+async def schema_lock(redis: aredis.Redis) -> AsyncIterator[None]:
+    """One instance migrates at a time (the others wait, then find the schema current): on a
+    cluster every statement is ON CLUSTER, and a rebuild must run once. Held while it works
+    (renewed every minute); a holder that dies frees it after two minutes."""
+    lock = redis.lock(SCHEMA_LOCK, timeout=SCHEMA_LOCK_TTL_S, sleep=0.5)
+    await lock.acquire()
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(SCHEMA_LOCK_TTL_S / 2)
+            await lock.reacquire()
+
+    renewing = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError, LockError, *REDIS_ERRORS):
+            await renewing
+        with contextlib.suppress(LockError, *REDIS_ERRORS):
+            await lock.release()
+
+
 async def prepare_store(
     store: Store,
     plan: Plan,
@@ -56,8 +88,10 @@ async def prepare_store(
         try:
             problem = await store_problem(store, claims)
             if problem is None:
-                applied = await asyncio.to_thread(store.migrate)
-                await asyncio.to_thread(store.sync_plan, plan)
+                state.starting = "applying migrations (another instance may hold the schema lock)"
+                async with schema_lock(state.redis):
+                    applied = await asyncio.to_thread(store.migrate)
+                    await asyncio.to_thread(store.sync_plan, plan)
                 if reader is not None:
                     await asyncio.to_thread(store.ensure_reader, *reader)
         except (StoreUnavailable, *REDIS_ERRORS) as exc:

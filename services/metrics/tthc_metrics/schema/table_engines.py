@@ -99,3 +99,8 @@ FOLD_WHEN_QUIET = (
 )
 """ClickHouse merges a partition whose parts are all older than 30 s: quiet hours leave one part
 per partition, and ``FINAL`` over one part only reads."""
+
+
+def topology_of(cluster: str | None) -> Topology:
+    """The topology the settings ask for: a cluster's name (``TTHC_CLICKHOUSE_CLUSTER``), or one server."""
+    return Topology("cluster", cluster=cluster) if cluster else SINGLE
