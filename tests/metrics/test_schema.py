@@ -5,8 +5,8 @@ own database in the session's embedded engine (chDB hosts one engine per process
 from __future__ import annotations
 
 import itertools
-import time
 import re
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
