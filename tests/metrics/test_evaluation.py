@@ -8,11 +8,13 @@ from typing import Any
 import yaml
 
 from tthc_contract.plan import NOT_RATED, Plan, parse_plan
+from tthc_contract.report_bodies import BIEU06_KEYS
 from tthc_contract.report_periods import parse_report_period
 from tthc_metrics.reports import model
 from tthc_metrics.reports.narrative import narrative
 
 from ..conftest import PLAN_PATH
+from .province import province_plan
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -58,7 +60,7 @@ def test_ranked_by_share_then_closeness_then_code() -> None:
         "dvth": counts(100, online=50, digitized=50, synced=50),  # 2/5
         "vpdkdd": counts(9),  # 9 cases: fewer than min_cases, nothing judged
     }
-    body = model.evaluation(PLAN, "dong-phu", REPORT, NOW, by_unit)
+    body = model.evaluation(PLAN, "dong-phu", REPORT, NOW, by_unit).to_json()
     assert units(body) == [
         (1, "kt", 5, 5, 1.0, "Hoàn thành xuất sắc nhiệm vụ"),
         (2, "vhxh", 4, 5, 0.8, "Hoàn thành tốt nhiệm vụ"),
@@ -77,12 +79,14 @@ def test_custom_bands() -> None:
         "ratings": [{"min_share": 0.9, "rating": "Tốt"}, {"min_share": 0.0, "rating": "Cần cố gắng"}],
     }
     plan = plan_with(reports=bands)
-    body = model.evaluation(plan, "dong-phu", REPORT, NOW, {"kt": counts(20), "hcc": counts(20, online=0)})
+    body = model.evaluation(
+        plan, "dong-phu", REPORT, NOW, {"kt": counts(20), "hcc": counts(20, online=0)}
+    ).to_json()
     assert [(u["unit"], u["rating"]) for u in body["units"][:2]] == [("kt", "Tốt"), ("hcc", "Cần cố gắng")]
 
 
 def test_shortfall_is_what_the_target_still_needs() -> None:
-    plan_body = model.plan_report(PLAN, "kt", REPORT, NOW, {"kt": counts(123, online=98)})
+    plan_body = model.plan_report(PLAN, "kt", REPORT, NOW, {"kt": counts(123, online=98)}).to_json()
     online = plan_body["units"][0]["indicators"][0]
     assert (online["code"], online["met"], online["shortfall"]) == (
         "online_rate",
@@ -93,7 +97,7 @@ def test_shortfall_is_what_the_target_still_needs() -> None:
     assert met["met"] is True and met["shortfall"] == 0
     nothing = plan_body["units"][0]["indicators"][1]  # no payments: nothing judged
     assert nothing["met"] is None and nothing["shortfall"] is None
-    assert [u["unit"] for u in model.plan_report(PLAN, "dong-phu", REPORT, NOW, {})["units"]] == [
+    assert [u["unit"] for u in model.plan_report(PLAN, "dong-phu", REPORT, NOW, {}).to_json()["units"]] == [
         "dong-phu", "hcc", "vp", "kt", "vhxh", "dvth", "vpdkdd", "thue10",
     ]  # fmt: skip
 
@@ -101,22 +105,23 @@ def test_shortfall_is_what_the_target_still_needs() -> None:
 def test_the_narrative_says_what_changed_in_vietnamese() -> None:
     before = model.plan_report(PLAN, "kt", REPORT, NOW, {"kt": counts(100, online=85)})
     now = model.plan_report(PLAN, "kt", REPORT, NOW, {"kt": counts(123, online=98)})
-    total = dict.fromkeys(
-        (
-            "received_online",
-            "received_offline",
-            "carried_over",
-            "resolved_total",
-            "pending_total",
-            "resolved_late",
-            "pending_late",
-        ),
-        0,
-    )
-    bieu06 = {"total": {**total, "received_online": 98, "received_offline": 25}}
+    row = {"field": "Hộ tịch", **dict.fromkeys(BIEU06_KEYS, 0), "received_online": 98, "received_offline": 25}
+    bieu06 = model.bieu06("kt", REPORT, NOW, [row])
     ranking = model.evaluation(PLAN, "dong-phu", REPORT, NOW, {"kt": counts(20)})
     text = " ".join(narrative(now, before, bieu06, ranking))
     assert "Trong kỳ tiếp nhận 123 hồ sơ (98 hồ sơ trực tuyến)" in text
     assert "Chưa đạt Tỷ lệ hồ sơ trực tuyến: 79,7% so với chỉ tiêu 90%, còn thiếu 13 hồ sơ." in text
     assert "tỷ lệ hồ sơ trực tuyến giảm từ 85% xuống 79,7% (giảm 5,3 điểm %)" in text
     assert "Xếp loại: 1 đơn vị hoàn thành xuất sắc nhiệm vụ (Phòng Kinh tế); 6 đơn vị chưa đủ số liệu" in text
+
+
+def test_the_narrative_of_a_province_names_five_units_of_a_rating_and_counts_the_rest() -> None:
+    plan = province_plan(30)
+    by_unit = {code: counts(100) for code in plan.children[plan.root][:12]}  # twelve meet every target
+    ranking = model.evaluation(plan, plan.root, REPORT, NOW, by_unit)
+    current = model.plan_report(plan, plan.root, REPORT, NOW, by_unit)
+    bieu06 = model.bieu06(plan.root, REPORT, NOW, [])
+    text = " ".join(narrative(current, None, bieu06, ranking))
+    named = ", ".join(plan.names[code] for code in sorted(plan.children[plan.root][:12])[:5])
+    assert f"12 đơn vị hoàn thành xuất sắc nhiệm vụ ({named} và 7 đơn vị khác)" in text
+    assert "18 đơn vị chưa đủ số liệu để đánh giá" in text

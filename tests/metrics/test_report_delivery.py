@@ -12,6 +12,7 @@ import yaml
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan, parse_plan
 from tthc_metrics.reports.delivery import ReportDelivery, Smtp
+from tthc_metrics.reports.pool import RenderPool, ReportsBusy
 from tthc_metrics.reports.service import ReportBuilder
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
@@ -30,10 +31,12 @@ def plan_mailing(*to: str) -> Plan:
     return parse_plan(data)
 
 
-def delivery(store: Store, plan: Plan, directory: Path, mailbox: Mailbox) -> ReportDelivery:
+def delivery(
+    store: Store, plan: Plan, directory: Path, mailbox: Mailbox, renders: RenderPool | None = None
+) -> ReportDelivery:
     """A new one for each "start" of metrics: only the directory is kept between them."""
     smtp = Smtp(f"127.0.0.1:{mailbox.port}", "tthc-bao-cao@dongphu.local", require_tls=False)
-    return ReportDelivery(ReportBuilder(store, plan), plan, directory, smtp)
+    return ReportDelivery(ReportBuilder(store, plan), plan, directory, smtp, renders)
 
 
 async def test_sent_once_when_the_period_closes_and_not_again_after_a_restart(
@@ -48,7 +51,11 @@ async def test_sent_once_when_the_period_closes_and_not_again_after_a_restart(
     assert mailbox.messages == []
 
     next_day = datetime(2026, 3, 15, 0, 1, tzinfo=LOCAL_TZ)
-    written = await delivery(store, plan, folder, mailbox).deliver_due(next_day)
+    renders = RenderPool(1)  # as metrics runs it: in the API's render processes
+    try:
+        written = await delivery(store, plan, folder, mailbox, renders).deliver_due(next_day)
+    finally:
+        renders.close()
     assert written == folder / "2026-03-ky"
     assert sorted(p.name for p in written.iterdir()) == [
         "delivered.json", "monthly_dong-phu_2026-03-ky.docx", "monthly_dong-phu_2026-03-ky.html", "monthly_dong-phu_2026-03-ky.xlsx",
@@ -88,3 +95,19 @@ async def test_without_recipients_the_report_is_only_kept(
     )
     assert written is not None and (written / "monthly_dong-phu_2026-03-ky.docx").stat().st_size > 10_000
     assert mailbox.messages == []
+
+
+async def test_a_busy_render_pool_puts_the_report_off_to_the_next_check(
+    writer: Writer, store: Store, tmp_path: Path, mailbox: Mailbox
+) -> None:
+    await store_events(writer, march_history())
+    renders = RenderPool(1, waiting=0)
+    try:
+        async with renders.place():  # the one place is taken (a report being made)
+            with pytest.raises(ReportsBusy):
+                await delivery(store, plan_mailing("a@b.vn"), tmp_path, mailbox, renders).deliver_due(
+                    datetime(2026, 3, 16, 8, 0, tzinfo=LOCAL_TZ)
+                )
+        assert mailbox.messages == [] and not (tmp_path / "2026-03-ky" / "delivered.json").exists()
+    finally:
+        renders.close()

@@ -23,12 +23,14 @@ from tthc_contract.http_server import server_config
 from tthc_contract.plan import Plan
 from tthc_metrics.api import create_api
 from tthc_metrics.reports.figures import KEYS
-from tthc_metrics.reports.labels import BIEU06_COLUMNS, COLUMN_NUMBERS, plan_rows
+from tthc_metrics.reports.parts.bieu06 import COLUMN_NUMBERS
+from tthc_metrics.reports.parts.bieu06 import COLUMNS as BIEU06_COLUMNS
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
 from ..servers import free_port, installed
 from .events import received, resolved, t
+from .report_sheets import Cells, check_ranking_sheet, check_scorecard_sheet, header_row, plan_rows
 from .test_api import state
 from .test_bieu06 import march_history
 from .test_indicators import store_events
@@ -62,27 +64,8 @@ async def api(
         transport=httpx.ASGITransport(app=app), base_url="http://metrics", timeout=60
     ) as client:
         yield client
-
-
-async def test_json_reports_in_the_spec_shape(api: httpx.AsyncClient) -> None:
-    bieu = (await api.get("/v1/reports/bieu-06", params=MARCH)).json()
-    assert set(bieu) == {"unit", "from", "to", "as_of", "rows", "total"} and set(bieu["total"]) == set(KEYS)
-    assert set(bieu["rows"][0]) == {"field", *KEYS}
-    plan_body = (await api.get("/v1/reports/plan", params=MARCH)).json()
-    assert set(plan_body) == {"unit", "from", "to", "as_of", "units"}
-    assert set(plan_body["units"][0]["indicators"][0]) == {
-        "code",
-        "numerator",
-        "denominator",
-        "value",
-        "target",
-        "met",
-        "shortfall",
-    }
-    evaluation = (await api.get("/v1/reports/evaluation", params=MARCH)).json()
-    assert set(evaluation["units"][0]) == {"rank", "unit", "name", "met", "judged", "score", "rating"}
-    dates = (await api.get("/v1/reports/bieu-06", params={"from": "2026-03-01", "to": "2026-03-05"})).json()
-    assert (dates["from"], dates["to"]) == ("2026-03-01", "2026-03-05")
+    app.state.render_pool.close()
+    app.state.report_store.close()
 
 
 async def test_the_plan_report_of_a_calendar_period_is_what_indicators_answer(
@@ -123,7 +106,8 @@ SHEETS = {
     "bieu-06": ["Biểu 06"],
     "plan": ["Chỉ tiêu kế hoạch"],
     "evaluation": ["Đánh giá, xếp loại"],
-    "monthly": ["Chỉ tiêu kế hoạch", "Biểu 06", "Đánh giá, xếp loại"],
+    "scorecard": ["Ước tính điểm 766", "Xếp hạng 766"],
+    "monthly": ["Chỉ tiêu kế hoạch", "Biểu 06", "Đánh giá, xếp loại", "Ước tính điểm 766", "Xếp hạng 766"],
 }
 
 
@@ -133,26 +117,25 @@ async def test_every_workbook_matches_the_json(api: httpx.AsyncClient, name: str
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == SHEETS[name]
-    checks = {"Biểu 06": check_bieu06_sheet, "Chỉ tiêu kế hoạch": check_plan_sheet}
+    checks = {
+        "Biểu 06": check_bieu06_sheet,
+        "Chỉ tiêu kế hoạch": check_plan_sheet,
+        "Đánh giá, xếp loại": check_evaluation_sheet,
+        "Ước tính điểm 766": check_scorecard_sheet,
+        "Xếp hạng 766": check_ranking_sheet,
+    }
     parts = {"Biểu 06": "bieu-06", "Chỉ tiêu kế hoạch": "plan", "Đánh giá, xếp loại": "evaluation"}
     for sheet in book.worksheets:
-        body = (await api.get(f"/v1/reports/{parts[sheet.title]}", params=MARCH)).json()
+        body = (await api.get(f"/v1/reports/{parts.get(sheet.title, 'scorecard')}", params=MARCH)).json()
         cells = {(c.row, c.column): c.value for row in sheet.iter_rows() for c in row if c.value is not None}
         assert any("Từ ngày 15/02/2026 đến ngày 14/03/2026" in str(v) for v in cells.values())
-        checks.get(sheet.title, check_evaluation_sheet)(cells, body)
+        checks[sheet.title](cells, body)
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
         # One page wide (fitToWidth is 1 when absent: the OOXML default), as many long as needed.
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
         if sheet.title == "Biểu 06":
             check_bieu06_header(sheet, cells)
-
-
-Cells = dict[tuple[int, int], Any]
-
-
-def header_row(cells: Cells, first: str) -> int:
-    return next(r for (r, col), v in cells.items() if v == first and col == 1)
 
 
 def check_bieu06_header(sheet: Any, cells: Cells) -> None:
@@ -243,7 +226,8 @@ async def test_tthc_report_writes_the_files_and_a_png_of_the_first_page(
 ) -> None:
     await seed(writer)
     port = free_port()
-    server = uvicorn.Server(server_config(create_api(state(store, redis, plan, writer)), "127.0.0.1", port))
+    app = create_api(state(store, redis, plan, writer))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
         await asyncio.sleep(0.02)
@@ -266,6 +250,8 @@ async def test_tthc_report_writes_the_files_and_a_png_of_the_first_page(
     finally:
         server.should_exit = True
         await task
+        app.state.render_pool.close()
+        app.state.report_store.close()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [f"monthly_dong-phu_2026-03-ky.{ext}" for ext in ("docx", "html", "pdf", "png", "xlsx")]
     assert ink(tmp_path / "out" / "monthly_dong-phu_2026-03-ky.png") > 0.03

@@ -17,26 +17,23 @@ import httpx
 import pytest
 
 from tthc_cli import report_command
+from tthc_contract.vietnamese import number, percent
 from tthc_metrics.reports.figures import KEYS
-from tthc_metrics.reports.labels import (
-    BIEU06_TITLE,
-    COLUMN_NUMBERS,
-    EVALUATION_TITLE,
-    PLAN_TITLE,
-    missed_rows,
-    own_rows,
-    plan_rows,
-)
+from tthc_metrics.reports.labels import short_name
+from tthc_metrics.reports.parts import bieu06, evaluation, plan, scorecard
 
 from ..servers import installed
+from .report_sheets import plan_rows
 from .test_report_files import MARCH, api, pdf_text  # noqa: F401 - api: the fixture
 
-PARTS = ("bieu-06", "plan", "evaluation")
+BIEU06_TITLE, COLUMN_NUMBERS = bieu06.TITLE.upper(), bieu06.COLUMN_NUMBERS
+PLAN_TITLE, EVALUATION_TITLE, SCORECARD_TITLE = (p.TITLE.upper() for p in (plan, evaluation, scorecard))
+PARTS = ("bieu-06", "plan", "evaluation", "scorecard")
 PERIOD_LINE = "Từ ngày 15/02/2026 đến ngày 14/03/2026"
 MONTHLY_PHRASES = (
     "UBND XÃ ĐỒNG PHÚ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Đồng Phú, ngày",
     "BÁO CÁO", "Biểu số 06/VPCP/KSTT", "Tổng cộng", "Lĩnh vực khác", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN",
-    "CHỦ TỊCH", "Xếp loại", "Tỷ lệ hồ sơ trực tuyến",
+    "CHỦ TỊCH", "Xếp loại", "Tỷ lệ hồ sơ trực tuyến", "ƯỚC TÍNH ĐIỂM BỘ CHỈ SỐ 766", "điểm ước tính",
 )  # fmt: skip
 
 
@@ -63,17 +60,48 @@ def check_bieu06(text: str, body: dict[str, Any]) -> None:
 def check_plan(text: str, body: dict[str, Any], ext: str) -> None:
     assert PLAN_TITLE in text
     if ext == "xlsx":  # every unit and indicator, counts in their own columns
-        for number, row in enumerate(plan_rows(body), 1):
-            assert has_line(text, rf"^\s*{number}\s.*\s{row['numerator']}\s+{row['denominator']}(\s|—|$)"), (
+        for number_, row in enumerate(plan_rows(body), 1):
+            assert has_line(text, rf"^\s*{number_}\s.*\s{row['numerator']}\s+{row['denominator']}(\s|—|$)"), (
                 row
             )
         return
-    # The document: the unit's own results, then what the units below still miss.
-    for number, row in enumerate(own_rows(body), 1):
-        assert has_line(text, rf"^\s*{number}\s.*\s{row['numerator']}/{row['denominator']}(\s|—|$)"), row
-    for number, row in enumerate(missed_rows(body), 1):
-        fraction = f"{row['numerator']}/{row['denominator']}"
-        assert has_line(text, rf"^\s*{number}\s.*\s{fraction}\s.*\s{row['shortfall']}\s*$"), row
+    # The document: the unit's own results, then a row per unit below: every indicator, a
+    # target missed with the cases still needed in brackets.
+    own, *below = body["units"]
+    for number_, row in enumerate(own["indicators"], 1):
+        fraction = f"{number(row['numerator'])}/{number(row['denominator'])}"
+        assert has_line(text, rf"^\s*{number_}\s.*\s{re.escape(fraction)}(\s|—|$)"), row
+    for number_, unit in enumerate(below, 1):
+        cells = [re.escape(cell_text(i)) for i in unit["indicators"]]
+        assert has_line(text, rf"^\s*{number_}\s.*" + r"\s+".join(cells) + r"\s*$"), unit
+        assert set(short_name(unit["name"]).split()) <= set(text.split()), unit["name"]
+
+
+def cell_text(item: dict[str, Any]) -> str:
+    """A cell of the table of the units below, as the SPEC's figures say it must read."""
+    if item["value"] is None:
+        return "—"
+    shown = percent(item["value"])
+    return f"{shown} ({number(item['shortfall'])})" if item["met"] is False else shown
+
+
+def check_scorecard(text: str, body: dict[str, Any], ext: str) -> None:
+    assert SCORECARD_TITLE in text and "ước tính" in text
+    for unit in body["ranking"]["units"]:
+        assert has_line(text, rf"^\s*{unit['rank']}\s.*\s{unit['known_max']}\s"), unit
+    if ext == "xlsx":
+        return
+    card = body["scorecard"]
+    words = set(text.split())
+    for group in card["groups"]:
+        points = f"{group['points']:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+        assert has_line(
+            text,
+            rf"^\s*\d\s+{re.escape(group['name'])}\s+{group['max']}\s+{group['known_max']}\s+{points}\s*$",
+        ), group
+    for item in card["groups"][0]["items"]:
+        if item["points"] is None:  # named among the items that cannot be known
+            assert set(item["name"].split()) <= words, item["name"]
 
 
 def check_evaluation(text: str, body: dict[str, Any]) -> None:
@@ -91,6 +119,8 @@ def check(text: str, stem: str, ext: str, bodies: dict[str, dict[str, Any]]) -> 
             check_bieu06(text, bodies[part])
         elif part == "plan":
             check_plan(text, bodies[part], ext)
+        elif part == "scorecard":
+            check_scorecard(text, bodies[part], ext)
         else:
             check_evaluation(text, bodies[part])
 
@@ -135,3 +165,20 @@ def test_the_checks_fail_on_a_wrong_figure() -> None:
     check_bieu06(printed, body)
     with pytest.raises(AssertionError):
         check_bieu06(printed.replace("  1\n", "  2\n"), body)
+
+
+def test_the_checks_fail_on_a_wrong_shortfall() -> None:
+    item = {"code": "online_rate", "numerator": 15, "denominator": 20, "value": 0.75, "target": 0.9}
+    item |= {"met": False, "shortfall": 3}
+    body = {
+        "units": [
+            {"name": "UBND tỉnh", "indicators": [item]},
+            {"name": "UBND xã Tân Lập", "indicators": [item]},
+        ]
+    }
+    printed = (
+        f"{PLAN_TITLE}\n 1  Tỷ lệ hồ sơ trực tuyến  75%  15/20  90%  Chưa đạt  3\n 1  Xã Tân Lập  75% (3)\n"
+    )
+    check_plan(printed, body, "docx")
+    with pytest.raises(AssertionError):
+        check_plan(printed.replace("(3)", "(4)"), body, "docx")

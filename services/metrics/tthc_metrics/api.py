@@ -26,8 +26,10 @@ from .health import health as service_health
 from .indicators import as_of_text, indicator_list
 from .params import calendar_period, read_store, unit_or_404
 from .reports import routes as report_routes
+from .reports.pool import RenderPool
 from .reports.service import ReportBuilder
 from .results import RecentResults
+from .scorecard import files as scorecard_files
 from .scorecard import routes as scorecard_routes
 from .snapshots import SnapshotPublisher, due_soon_body
 from .store import Store
@@ -45,6 +47,8 @@ class ApiState:
     results: RecentResults
     starting: str | None = None
     """Why start-up is not over yet (migrations waiting for ClickHouse), or ``None``."""
+    reports: RenderPool | None = None
+    """Where reports are built and rendered (default: a pool of two render processes)."""
 
 
 MAX_WITHIN = timedelta(days=366)
@@ -148,10 +152,20 @@ def create_api(state: ApiState) -> FastAPI:
         )
         return JSONResponse(body, status_code=code)
 
-    report_routes.install(app, plan, ReportBuilder(state.store, plan))
-    scorecard_routes.install(app, plan, state.store)
+    app.state.render_pool = state.reports or RenderPool()
+    # Reports read through a connection of their own: a province's long queries never queue
+    # the API's reads (nor /health's ping) behind them.
+    app.state.report_store = Store(state.store.dsn, state.store.topology)
+    report_routes.install(app, plan, ReportBuilder(app.state.report_store, plan), app.state.render_pool)
+    scorecard_routes.install(app, plan, state.store, scorecard_files.renderers(plan))
     install_openapi(app)
     return app
+
+
+async def close_reports(app: FastAPI) -> None:
+    """Stop the render processes and close the reports' connection to the store."""
+    app.state.render_pool.close()
+    await asyncio.to_thread(app.state.report_store.close)
 
 
 async def _bridge_counts(redis: aredis.Redis, dead_by_reason: dict[str, int]) -> dict[str, Any]:

@@ -182,7 +182,11 @@ class EventConsumer:
                 started = time.perf_counter()
                 changed = await self.writer.refresh([written for _, written in group])
                 om.REFRESH_SECONDS.observe(time.perf_counter() - started)
-                log.debug("metrics.refreshed", batches=len(group), ms=round((time.perf_counter() - started) * 1000, 1))
+                log.debug(
+                    "metrics.refreshed",
+                    batches=len(group),
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                )
                 stored = 0
                 for entry_ids, written in group:
                     stored += await self._acknowledge(entry_ids, written)

@@ -22,17 +22,20 @@ from pathlib import Path
 from tthc_contract.logs import get_logger
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
+from tthc_contract.report_bodies import ReportDocument
 from tthc_contract.report_periods import ReportPeriod, closed_statutory
 
 from ..store import StoreUnavailable
-from . import docx, html, xlsx
 from .labels import place
-from .routes import DOCX, XLSX, filename
-from .service import ReportBuilder, ReportDocument
+from .pool import RenderFailed, RenderPool, ReportsBusy
+from .render import DOCX, XLSX, render_file
+from .routes import filename
+from .service import ReportBuilder
 
 log = get_logger("tthc.metrics.reports.delivery")
 CATCH_UP = timedelta(days=7)
 CHECK_EVERY_S = 60.0
+FORMATS = ("docx", "xlsx", "html")
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,25 @@ class Smtp:
 
 
 class ReportDelivery:
-    def __init__(self, builder: ReportBuilder, plan: Plan, directory: Path, smtp: Smtp) -> None:
+    """``renders``: the API's render pool (a report in its place, like any other); without one,
+    the report is built and rendered in a thread."""
+
+    def __init__(
+        self,
+        builder: ReportBuilder,
+        plan: Plan,
+        directory: Path,
+        smtp: Smtp,
+        renders: RenderPool | None = None,
+    ) -> None:
         self.builder, self.plan, self.directory, self.smtp = builder, plan, directory, smtp
+        self.renders = renders
 
     async def run(self) -> None:
         while True:
             try:
                 await self.deliver_due(datetime.now(UTC))
-            except (StoreUnavailable, OSError, smtplib.SMTPException) as exc:
+            except (StoreUnavailable, OSError, smtplib.SMTPException, ReportsBusy, RenderFailed) as exc:
                 log.warning("reports.delivery_failed", error=str(exc)[:300], retry_in_s=CHECK_EVERY_S)
             await asyncio.sleep(CHECK_EVERY_S)
 
@@ -65,8 +79,8 @@ class ReportDelivery:
         folder = self.directory / period.code.replace("/", "-")
         if (folder / "delivered.json").exists():
             return None
-        document = await asyncio.to_thread(self.builder.document, self.plan.root, period, None, now)
-        files = self.write(document, folder)
+        document, contents = await self.make(period, now)
+        files = await asyncio.to_thread(self.write, document, contents, folder)
         recipients = self.plan.spec.reports.email
         if recipients:
             await asyncio.to_thread(self.send, document, files, recipients)
@@ -77,14 +91,20 @@ class ReportDelivery:
         log.info("reports.delivered", period=period.code, to=recipients, folder=str(folder))
         return folder
 
-    def write(self, document: ReportDocument, folder: Path) -> list[Path]:
-        folder.mkdir(parents=True, exist_ok=True)
+    async def make(self, period: ReportPeriod, now: datetime) -> tuple[ReportDocument, dict[str, bytes]]:
+        """The monthly report of the root for ``period``, and its files by format."""
         signed_at = place(self.plan.names[self.plan.root], self.plan.spec.reports.place)
-        contents = {
-            "docx": docx.render(document, signed_at),
-            "xlsx": xlsx.render(document),
-            "html": html.render(document, signed_at),
-        }
+        if self.renders is None:
+            document = await asyncio.to_thread(self.builder.document, self.plan.root, period, None, now)
+            files = [await asyncio.to_thread(render_file, document, ext, signed_at) for ext in FORMATS]
+            return document, dict(zip(FORMATS, files, strict=True))
+        async with self.renders.place() as slot:
+            document = await slot.build(self.builder.document, self.plan.root, period, None, now)
+            files = [await slot.render(document, ext, signed_at) for ext in FORMATS]
+        return document, dict(zip(FORMATS, files, strict=True))
+
+    def write(self, document: ReportDocument, contents: dict[str, bytes], folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for ext, content in contents.items():
             path = folder / filename("monthly", document.unit, document.report, ext)

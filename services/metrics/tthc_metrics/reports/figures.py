@@ -10,22 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tthc_contract.report_bodies import BIEU06_KEYS
+
 from ..reads import sql_instant
 from ..store import Store
 
-KEYS = (
-    "received_total",
-    "received_online",
-    "received_offline",
-    "carried_over",
-    "resolved_total",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "pending_total",
-    "pending_on_time",
-    "pending_late",
-)
+KEYS = BIEU06_KEYS
 """The eleven counts of Biểu 06, columns (3) to (13) of the official form."""
 
 _ENDED = "(ended AND assumeNotNull(ended_at) < {a:DateTime64(6, 'UTC')})"

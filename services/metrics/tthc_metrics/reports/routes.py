@@ -1,18 +1,18 @@
-"""``GET /v1/reports/...`` (SPEC section 8): Biểu 06, the plan report and the evaluation as
-JSON, and each of them, or the whole monthly report, as ``.xlsx``, ``.docx`` or ``.html``.
+"""``GET /v1/reports/...`` (SPEC section 8): each part of the monthly report (``parts/``) as JSON,
+and each of them, or the whole monthly report, as ``.xlsx``, ``.docx`` or ``.html``.
 
 The period is ``period`` (``2026-03``, ``2026-Q1``, ``2026``, ``2026-03/ky``), or
 ``from``/``to`` dates (``YYYY-MM-DD``); without either, the current month. ``unit`` defaults
-to the root.
+to the root. Reports are built and rendered off the event loop, bounded (``pool.py``): a
+report beyond the bound answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import FastAPI, Query
 from starlette.responses import Response
 
@@ -20,24 +20,20 @@ from tthc_contract.http import ApiError, JSONResponse
 from tthc_contract.openapi import errors
 from tthc_contract.periods import PERIOD_KINDS, PeriodError, period_of
 from tthc_contract.plan import Plan
+from tthc_contract.report_bodies import ReportDocument
 from tthc_contract.report_periods import ReportPeriod, between, parse_report_period
 
-from ..params import read_store, unit_or_404
-from . import docx, html, xlsx
+from ..params import unit_or_404
+from ..store import StoreUnavailable
+from . import parts as registry
 from .labels import place
-from .service import ReportBuilder, ReportDocument
+from .pool import RenderFailed, RenderPool, ReportsBusy
+from .render import DOCX, MEDIA, XLSX
+from .service import ReportBuilder
 
-PARTS = {"bieu-06": "bieu06", "plan": "plan", "evaluation": "evaluation", "monthly": None}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-Renderer = Callable[[ReportDocument, str], bytes]
-FORMATS: dict[str, tuple[Renderer, str]] = {
-    "xlsx": (lambda d, _place: xlsx.render(d), XLSX),
-    "docx": (docx.render, DOCX),
-    "html": (html.render, "text/html; charset=utf-8"),
-}
+__all__ = ["DOCX", "XLSX", "filename", "install", "report_period"]
 
-
+MONTHLY = "monthly"
 CURRENT = "current"
 """``period=current`` (with ``kind`` month, quarter or year): the period of now, for links
 that must roll over by themselves (a dashboard left open on a wall screen)."""
@@ -76,8 +72,66 @@ def filename(name: str, unit: str, report: ReportPeriod, ext: str) -> str:
     return f"{name}_{unit}_{safe}.{ext}"
 
 
-def install(app: FastAPI, plan: Plan, builder: ReportBuilder) -> None:
-    signed_at = place(plan.names[plan.root], plan.spec.reports.place)
+def busy(exc: ReportsBusy) -> ApiError:
+    return ApiError(
+        503,
+        "reports_busy",
+        f"Hệ thống đang tạo nhiều báo cáo, vui lòng thử lại sau {exc.retry_after} giây. "
+        f"Too many reports are being made; retry in {exc.retry_after} s.",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+class ReportRoutes:
+    """The reports of a plan: the part each route stem gives, and the answers."""
+
+    def __init__(self, plan: Plan, builder: ReportBuilder, pool: RenderPool) -> None:
+        self.builder, self.pool = builder, pool
+        self.signed_at = place(plan.names[plan.root], plan.spec.reports.place)
+        self.stems: dict[str, str | None] = {**{p.stem: p.name for p in registry.PARTS}, MONTHLY: None}
+        """Each route stem and the part it gives (``None``: the monthly report, every part)."""
+
+    def parse(self, name: str) -> tuple[str, str]:
+        """``bieu-06.xlsx`` → (``bieu-06``, ``xlsx``), or a 404 listing the reports."""
+        stem, _, ext = name.partition(".")
+        if stem not in self.stems or (ext and ext not in MEDIA):
+            known = ", ".join(f"{n}[.{'|.'.join(MEDIA)}]" for n in self.stems)
+            raise ApiError(404, "unknown_report", f"no report {name!r}; reports: {known}")
+        return stem, ext
+
+    def json(self, code: str, span: ReportPeriod, part: str | None, now: datetime) -> bytes:
+        """The JSON of the monthly report (``part`` None) or of one part."""
+        document = self.builder.document(code, span, part, now)
+        return orjson.dumps(document.to_json() if part is None else document.parts[part].to_json())
+
+    async def answer(self, stem: str, code: str, span: ReportPeriod, ext: str, now: datetime) -> Response:
+        part = self.stems[stem]
+        try:
+            async with self.pool.place() as slot:
+                if not ext:  # the JSON is written in the thread too: a province's is 1.4 MB
+                    body = await slot.build(self.json, code, span, part, now)
+                    return Response(body, media_type=JSONResponse.media_type)
+                document: ReportDocument = await slot.build(self.builder.document, code, span, part, now)
+                content = await slot.render(document, ext, self.signed_at)
+        except ReportsBusy as exc:
+            raise busy(exc) from None
+        except StoreUnavailable as exc:
+            raise ApiError(
+                503, "clickhouse_unavailable", f"the indicator store is unavailable: {exc}"
+            ) from None
+        except RenderFailed as exc:
+            raise ApiError(503, "render_failed", str(exc), headers={"Retry-After": "5"}) from None
+        disposition = "inline" if ext == "html" else "attachment"
+        fname = quote(filename(stem, code, span, ext))
+        return Response(
+            content,
+            media_type=MEDIA[ext],
+            headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{fname}"},
+        )
+
+
+def install(app: FastAPI, plan: Plan, builder: ReportBuilder, pool: RenderPool) -> None:
+    routes = ReportRoutes(plan, builder, pool)
 
     @app.get(
         "/v1/reports/{name}",
@@ -85,7 +139,7 @@ def install(app: FastAPI, plan: Plan, builder: ReportBuilder) -> None:
             **errors(
                 e400="bad period or dates",
                 e404="unknown report, format or unit",
-                e503="ClickHouse unavailable",
+                e503="ClickHouse unavailable, or too many reports at once (Retry-After)",
             )
         },
     )
@@ -97,24 +151,10 @@ def install(app: FastAPI, plan: Plan, builder: ReportBuilder) -> None:
         last: str | None = Query(None, alias="to", description="YYYY-MM-DD"),
         kind: str | None = Query(None, description="with period=current: month, quarter or year"),
     ) -> Response:
-        """bieu-06, plan, evaluation (JSON); each with .xlsx, .docx or .html; monthly.{xlsx,docx,html}."""
-        stem, _, ext = name.partition(".")
-        if stem not in PARTS or (ext and ext not in FORMATS):
-            known = ", ".join(f"{n}[.{'|.'.join(FORMATS)}]" for n in PARTS)
-            raise ApiError(404, "unknown_report", f"no report {name!r}; reports: {known}")
+        """plan, bieu-06, evaluation, scorecard (JSON); each with .xlsx, .docx or .html; monthly too."""
+        stem, ext = routes.parse(name)
         code = unit_or_404(plan, unit)
         now = datetime.now(UTC)
-        span = report_period(plan, period, first, last, now, kind=kind)
-        document: ReportDocument = await read_store(builder.document, code, span, PARTS[stem], now)
-        if not ext:
-            body: Any = document.body() if PARTS[stem] is None else getattr(document, str(PARTS[stem]))
-            return JSONResponse(body)
-        render, media = FORMATS[ext]
-        content = render(document, signed_at)
-        disposition = "inline" if ext == "html" else "attachment"
-        fname = filename(stem, code, span, ext)
-        return Response(
-            content,
-            media_type=media,
-            headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(fname)}"},
+        return await routes.answer(
+            stem, code, report_period(plan, period, first, last, now, kind=kind), ext, now
         )

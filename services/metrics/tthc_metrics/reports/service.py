@@ -1,5 +1,5 @@
-"""Computing the reports from the store: the SQL figures, then the pure model (blocking calls;
-the API runs them in a thread).
+"""Building the reports from the store: each part's body (``parts/``), and the narrative of the
+monthly report (blocking calls; the API runs them in a thread).
 
 Every figure comes from the same per-case facts as ``/v1/indicators`` (SPEC section 7): the
 plan report and the evaluation use the indicator counts over [S, E) at now; Biểu 06 the
@@ -9,45 +9,19 @@ unless events about it arrived in between.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tthc_contract.plan import Plan
+from tthc_contract.report_bodies import Bieu06, Evaluation, PlanReport, ReportBody, ReportDocument
 from tthc_contract.report_periods import ReportPeriod, previous
 
 from .. import reads
 from ..store import Store
 from . import model
-from .figures import bieu06_rows
+from . import parts as registry
 from .narrative import narrative
-
-PARTS = ("plan", "bieu06", "evaluation")
-"""The parts of the monthly report, in its order."""
-
-
-@dataclass(frozen=True)
-class ReportDocument:
-    """One unit and period: the parts asked for (all three and a narrative: the monthly report)."""
-
-    unit: str
-    unit_name: str
-    org_name: str
-    report: ReportPeriod
-    generated_at: datetime
-    plan: dict[str, Any] | None = None
-    bieu06: dict[str, Any] | None = None
-    evaluation: dict[str, Any] | None = None
-    narrative: list[str] | None = None
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "unit": self.unit,
-            "period": self.report.code,
-            "label": self.report.label_vi,
-            **{part: getattr(self, part) for part in PARTS if getattr(self, part) is not None},
-            "narrative": self.narrative,
-        }
+from .parts import Facts, Part
 
 
 class ReportBuilder:
@@ -55,43 +29,40 @@ class ReportBuilder:
         self.store = store
         self.plan = plan
 
-    def counts(self, report: ReportPeriod, now: datetime) -> dict[str, dict[str, int]]:
-        by_unit = reads.counts_by_unit(self.store, self.plan, [report], now)
-        return {unit: counts for (unit, _), counts in by_unit.items()}
-
-    def bieu06(self, unit: str, report: ReportPeriod, now: datetime | None = None) -> dict[str, Any]:
-        now = now or datetime.now(UTC)
-        start, end = report.bounds()
-        at = min(end, now)
-        rows = bieu06_rows(self.store, self.plan.descendants(unit), start, at)
-        return model.bieu06(unit, report, at, rows)
-
-    def plan_report(self, unit: str, report: ReportPeriod, now: datetime | None = None) -> dict[str, Any]:
-        now = now or datetime.now(UTC)
-        return model.plan_report(self.plan, unit, report, now, self.counts(report, now))
-
-    def evaluation(self, unit: str, report: ReportPeriod, now: datetime | None = None) -> dict[str, Any]:
-        now = now or datetime.now(UTC)
-        return model.evaluation(self.plan, unit, report, now, self.counts(report, now))
+    def build(self, name: str, unit: str, report: ReportPeriod, now: datetime | None = None) -> Any:
+        """The body of one part (``plan``, ``bieu06``, ``evaluation``, ``scorecard``)."""
+        return registry.named(name).build(
+            Facts(self.store, self.plan), unit, report, now or datetime.now(UTC)
+        )
 
     def document(
         self, unit: str, report: ReportPeriod, part: str | None, now: datetime | None = None
     ) -> ReportDocument:
-        """One part (``plan``, ``bieu06``, ``evaluation``), or ``None``: the monthly report."""
+        """One part (by name), or ``None``: the monthly report, every part and the narrative."""
         now = now or datetime.now(UTC)
-        parts: dict[str, Any] = {}
-        if part in ("bieu06", None):
-            parts["bieu06"] = self.bieu06(unit, report, now)
-        if part in ("plan", "evaluation", None):
-            counts = self.counts(report, now)
-            if part in ("plan", None):
-                parts["plan"] = model.plan_report(self.plan, unit, report, now, counts)
-            if part in ("evaluation", None):
-                parts["evaluation"] = model.evaluation(self.plan, unit, report, now, counts)
-        if part is None:
-            before = previous(report, self.plan.spec.reports.period_end_day)
-            previous_plan = self.plan_report(unit, before, now) if before is not None else None
-            parts["narrative"] = narrative(parts["plan"], previous_plan, parts["bieu06"], parts["evaluation"])
+        facts = Facts(self.store, self.plan)
+        chosen: tuple[Part[Any], ...] = registry.PARTS if part is None else (registry.named(part),)
+        bodies: dict[str, ReportBody] = {p.name: p.build(facts, unit, report, now) for p in chosen}
         return ReportDocument(
-            unit, self.plan.names[unit], self.plan.names[self.plan.root], report, now, **parts
+            unit=unit,
+            unit_name=self.plan.names[unit],
+            org_name=self.plan.names[self.plan.root],
+            report=report,
+            generated_at=now,
+            parts=bodies,
+            narrative=self._narrative(unit, report, now, bodies) if part is None else None,
         )
+
+    def _narrative(
+        self, unit: str, report: ReportPeriod, now: datetime, bodies: dict[str, ReportBody]
+    ) -> list[str]:
+        plan, bieu06, evaluation = bodies["plan"], bodies["bieu06"], bodies["evaluation"]
+        assert (
+            isinstance(plan, PlanReport) and isinstance(bieu06, Bieu06) and isinstance(evaluation, Evaluation)
+        )
+        before = previous(report, self.plan.spec.reports.period_end_day)
+        earlier = None
+        if before is not None:  # the unit's own indicators then (not the whole subtree's: a province's 1,201)
+            counts = reads.counts(self.store, self.plan.descendants(unit), before, now)
+            earlier = model.plan_report(self.plan, unit, before, now, {unit: counts}, units=[unit])
+        return narrative(plan, earlier, bieu06, evaluation)
