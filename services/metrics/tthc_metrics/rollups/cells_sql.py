@@ -1,8 +1,9 @@
 """Cells in SQL: recomputed whole from the state (day cells) or from the day cells (month cells),
 and read for a subtree and a period, judged at an instant.
 
-A recompute writes a row for every cell asked for, an empty one where no item is left (a
-case a correction moved away), so a cell never keeps counts it no longer has.
+Cells are built from the items' flags as ``case_status``/``feedback_status`` define them
+(``schema.state.status_select``, inlined with the cells' filter). A cell a correction emptied
+gets a row of zeros from the refresh, so it never keeps counts it no longer has.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from tthc_contract.qd766 import PROCEDURE_SETS
 
 from ..schema.cells import CASE_SUMS, FEEDBACK_SUMS, TIMED_CASE, TIMED_FEEDBACK
 from ..schema.pipeline import NONE_BEFORE
+from ..schema.state import status_select
 
 ANY_INSTANT = NONE_BEFORE
 """Cells hold only what does not depend on the instant: any instant will do when building them."""
@@ -23,6 +25,7 @@ class CellKind:
     """Cases or feedback: their status view, sums, counts that depend on the instant, sets."""
 
     status: str
+    state: str
     sums: dict[str, str]
     timed: dict[str, tuple[str, bool]]
     sets: dict[str, str]
@@ -33,9 +36,17 @@ class CellKind:
         return [*self.sums, *(f"{c}_ended" for c in self.timed), "pending", *self.sets]
 
 
-CASES = CellKind("case_status", CASE_SUMS, TIMED_CASE, PROCEDURE_SETS, "case_cells_day", "case_cells_month")
+CASES = CellKind(
+    "case_status", "case_state", CASE_SUMS, TIMED_CASE, PROCEDURE_SETS, "case_cells_day", "case_cells_month"
+)
 FEEDBACK = CellKind(
-    "feedback_status", FEEDBACK_SUMS, TIMED_FEEDBACK, {}, "feedback_cells_day", "feedback_cells_month"
+    "feedback_status",
+    "feedback_state",
+    FEEDBACK_SUMS,
+    TIMED_FEEDBACK,
+    {},
+    "feedback_cells_day",
+    "feedback_cells_month",
 )
 
 ENDED = {"case_status": "ended", "feedback_status": "resolved"}
@@ -50,20 +61,20 @@ def _from_status(kind: CellKind) -> str:
     return ", ".join(parts)
 
 
+DIRTY_DAYS = (
+    "unit IN {units:Array(String)} AND month IN {months:Array(UInt32)} "
+    "AND (unit, day) IN {cells:Array(Tuple(String, Date))}"
+)
+
+
 def day_cells(kind: CellKind, target: str) -> str:
-    """Recompute the day cells ``{cells}`` (pairs of unit and day) of ``{units}`` in ``{months}``."""
+    """Recompute the day cells ``{cells}`` (pairs of unit and day) of ``{units}`` in ``{months}``
+    that still hold items; ``{version}``. (A cell left with none is emptied by the refresh.)"""
     columns = kind.columns()
-    picked = ", ".join(f"s.{c}" for c in columns)
     return (
         f"INSERT INTO {target} (unit, day, month, version, {', '.join(columns)}) "
-        f"SELECT d.unit, d.day, toYYYYMM(d.day), {{version:UInt64}}, {picked} "
-        "FROM (SELECT tupleElement(c, 1) AS unit, tupleElement(c, 2) AS day "
-        "FROM (SELECT arrayJoin({cells:Array(Tuple(String, Date))}) AS c)) AS d "
-        f"LEFT JOIN (SELECT unit, day, {_from_status(kind)} "
-        f"FROM {kind.status}(at = {ANY_INSTANT}) "
-        "WHERE unit IN {units:Array(String)} AND month IN {months:Array(UInt32)} "
-        "AND (unit, day) IN {cells:Array(Tuple(String, Date))} GROUP BY unit, day) AS s "
-        "ON s.unit = d.unit AND s.day = d.day"
+        f"SELECT unit, day, toYYYYMM(day), {{version:UInt64}}, {_from_status(kind)} "
+        f"FROM ({status_select(kind.state, ANY_INSTANT, DIRTY_DAYS)}) GROUP BY unit, day"
     )
 
 
@@ -76,18 +87,14 @@ def _from_days(kind: CellKind) -> str:
 
 
 def month_cells(kind: CellKind, target: str) -> str:
-    """Recompute the month cells ``{cells}`` (pairs of unit and month) from their day cells."""
+    """Recompute the month cells ``{cells}`` (pairs of unit and month) from their day cells
+    (an emptied day cell is a row of zeros, so a month left empty is recomputed as empty)."""
     columns = kind.columns()
-    picked = ", ".join(f"s.{c}" for c in columns)
     return (
         f"INSERT INTO {target} (unit, month, version, {', '.join(columns)}) "
-        f"SELECT d.unit, d.month, {{version:UInt64}}, {picked} "
-        "FROM (SELECT tupleElement(c, 1) AS unit, tupleElement(c, 2) AS month "
-        "FROM (SELECT arrayJoin({cells:Array(Tuple(String, UInt32))}) AS c)) AS d "
-        f"LEFT JOIN (SELECT unit, month, {_from_days(kind)} FROM {kind.day_table} FINAL "
+        f"SELECT unit, month, {{version:UInt64}}, {_from_days(kind)} FROM {kind.day_table} FINAL "
         "WHERE unit IN {units:Array(String)} AND month IN {months:Array(UInt32)} "
-        "AND (unit, month) IN {cells:Array(Tuple(String, UInt32))} GROUP BY unit, month) AS s "
-        "ON s.unit = d.unit AND s.month = d.month"
+        "AND (unit, month) IN {cells:Array(Tuple(String, UInt32))} GROUP BY unit, month"
     )
 
 
@@ -106,7 +113,7 @@ def day_cells_of_month(kind: CellKind, target: str) -> str:
     return (
         f"INSERT INTO {target} (unit, day, month, version, {', '.join(kind.columns())}) "
         f"SELECT unit, day, any(month), {{version:UInt64}}, {_from_status(kind)} "
-        f"FROM {kind.status}(at = {ANY_INSTANT}) WHERE month = {{month:UInt32}} GROUP BY unit, day"
+        f"FROM ({status_select(kind.state, ANY_INSTANT, 'month = {month:UInt32}')}) GROUP BY unit, day"
     )
 
 

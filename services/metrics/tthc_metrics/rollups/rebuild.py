@@ -34,7 +34,7 @@ def rebuild_all(client: Any, topology: Topology, events: int) -> None:
             r[0] for r in client.query(f"SELECT DISTINCT month FROM {state} ORDER BY month").result_rows
         ]
         for month in months:
-            params = {"month": month, "version": version}
+            params = {"month": month, "version": 2 * version + 1}  # the cells' versions (refresh)
             client.command(cells_sql.day_cells_of_month(kind, kind.day_table), parameters=params)
             client.command(cells_sql.month_cells_of_month(kind, kind.month_table), parameters=params)
         log.info("rollups.cells_rebuilt", kind=kind.status, months=len(months))

@@ -40,6 +40,8 @@ class Changed:
 
     case_cells: set[tuple[str, date]] = field(default_factory=set)
     feedback_cells: set[tuple[str, date]] = field(default_factory=set)
+    left: dict[str, set[tuple[str, date]]] = field(default_factory=lambda: {"case": set(), "feedback": set()})
+    """Cells of items a correction moved: maybe left empty."""
 
     @property
     def units(self) -> set[str]:
@@ -71,9 +73,25 @@ def refresh_items(store: Store, cases: set[str], feedback: set[str], version: in
             store.call("refresh", lambda c, s=sql, p=params: c.command(s, parameters=p))
             rows = store.call("refresh", lambda c, h=homes, p=params: c.query(h, parameters=p).result_rows)
             found.update((row[0], row[1]) for row in rows)
-    recompute_cells(store, CASES, changed.case_cells, version, settings)
-    recompute_cells(store, FEEDBACK, changed.feedback_cells, version, settings)
+            changed.left[table.split("_")[0]].update((row[0], row[1]) for row in rows if row[2])
+    for kind, cells, name in (
+        (CASES, changed.case_cells, "case"),
+        (FEEDBACK, changed.feedback_cells, "feedback"),
+    ):
+        empty_cells(store, kind, changed.left[name], 2 * version)
+        recompute_cells(store, kind, cells, 2 * version + 1, settings)
     return changed
+
+
+def empty_cells(store: Store, kind: CellKind, cells: set[tuple[str, date]], version: int) -> None:
+    """Rows of zeros for cells a correction may have emptied (the recompute, with a larger
+    version, replaces those that still hold items)."""
+    if cells:
+        rows = [[unit, day, _month(day), version] for unit, day in sorted(cells)]
+        store.call(
+            "refresh",
+            lambda c: c.insert(kind.day_table, rows, column_names=["unit", "day", "month", "version"]),
+        )
 
 
 def _code_column(table: str) -> str:
@@ -83,7 +101,8 @@ def _code_column(table: str) -> str:
 def recompute_cells(
     store: Store, kind: CellKind, days: set[tuple[str, date]], version: int, settings: str
 ) -> None:
-    """The day cells given, then the month cells they are part of."""
+    """The day cells given, then the month cells they are part of (``version``: the cells' own,
+    twice the refresh's plus one; twice the refresh's is the zeros')."""
     if not days:
         return
     ordered = sorted(days)

@@ -89,12 +89,13 @@ ARRAY JOIN hs AS home
 """
 
 _HOMES = (
-    "SELECT DISTINCT tupleElement(h, 1), tupleElement(h, 2) FROM "
-    "(SELECT arrayJoin(homes) AS h FROM {table} WHERE {code} IN {{codes:Array(String)}})"
+    "SELECT tupleElement(h, 1), tupleElement(h, 2), length(hs) > 1 FROM "
+    "(SELECT groupUniqArrayArray(homes) AS hs FROM {table} WHERE {code} IN {{codes:Array(String)}} "
+    "GROUP BY {code}) ARRAY JOIN hs AS h"
 )
 CASE_HOMES = _HOMES.format(table="case_facts", code="case_code")
 FEEDBACK_HOMES = _HOMES.format(table="feedback_facts", code="feedback_code")
-"""Every (unit, day) the items were ever counted at: the cells to recompute."""
+"""Every (unit, day) the items were ever counted at: the cells to recompute; and whether the\nitem has more than one (a correction moved it: the cells it left may now be empty)."""
 
 
 def fold(template: str, where: str) -> str:

@@ -100,14 +100,12 @@ FEEDBACK_STATE = Table(
 
 AT = "{at:DateTime64(6, 'UTC')}"
 
-CASE_STATUS = View(
-    "case_status",
-    f"""SELECT
+_CASE_FLAGS = """
     case_code, unit, month, day, procedure, field, channel, received_at, due_at, ended,
     if(ended, ended_at, NULL) AS ended_at, outcome, fee, result_document, reused_data, personal_storage,
     citizen_data, dossier_digitized, result_digitized, e_result, synced, unsatisfied, has_feedback, online_paid,
     payment_count, portal_payment_count,
-    if(ended, ended_at > due_at, {AT} > due_at) AS late,
+    if(ended, ended_at > due_at, {at} > due_at) AS late,
     ended AND outcome = 'approved' AND result_document AS needs_result,
     toUInt8(channel IN ('online_full', 'online_partial')) AS is_online,
     toUInt8(dossier_digitized AND (NOT needs_result OR result_digitized OR e_result)) AS is_digitized,
@@ -122,19 +120,27 @@ CASE_STATUS = View(
     toUInt8(fee AND online_paid) AS is_fee_paid_online,
     toUInt8(e_result) AS has_e_result_any,
     toUInt8(personal_storage) AS is_personal_storage,
-    toUInt8(citizen_data) AS is_citizen_data
-FROM case_state FINAL""",
-)
+    toUInt8(citizen_data) AS is_citizen_data"""
 """``is_content``: no rating said unsatisfied and no feedback about the case; a case is
 satisfied (SPEC section 4) when it is on time and content."""
 
-FEEDBACK_STATUS = View(
-    "feedback_status",
-    f"""SELECT
+_FEEDBACK_FLAGS = """
     feedback_code, unit, month, day, received_at, due_at, case_code, resolved,
     if(resolved, resolved_at, NULL) AS resolved_time, unsatisfied,
-    toUInt8(if(resolved, resolved_at <= due_at, {AT} <= due_at)) AS is_on_time,
+    toUInt8(if(resolved, resolved_at <= due_at, {at} <= due_at)) AS is_on_time,
     toUInt8(NOT unsatisfied) AS is_content,
-    toUInt8(is_on_time AND is_content) AS is_satisfied
-FROM feedback_state FINAL""",
-)
+    toUInt8(is_on_time AND is_content) AS is_satisfied"""
+
+FLAGS = {"case_state": _CASE_FLAGS, "feedback_state": _FEEDBACK_FLAGS}
+
+
+def status_select(state: str, at: str = AT, where: str = "") -> str:
+    """The items of ``state`` with their flags judged at ``at``: the body of the status views,
+    and, with a ``where`` on the table's own columns, what the cells are built from (inline:
+    planning a query through the view costs the refresh as much again)."""
+    filtered = f"\nWHERE {where}" if where else ""
+    return f"SELECT{FLAGS[state].replace('{at}', at)}\nFROM {state} FINAL{filtered}"
+
+
+CASE_STATUS = View("case_status", status_select("case_state"))
+FEEDBACK_STATUS = View("feedback_status", status_select("feedback_state"))
