@@ -30,6 +30,7 @@ say "indicators:  curl '$METRICS/v1/indicators?unit=kt'"
 say "alerts:      curl '$ALERTS/v1/alerts'   (Phòng Kinh tế fires after the plan's pending time, 5 minutes)"
 MONTH=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m)
 say "monthly report: $METRICS/v1/reports/monthly.html?unit=dong-phu&period=$MONTH  (.docx, .xlsx too; or: .venv/bin/tthc report --period $MONTH)"
+say "QĐ 766 estimate: curl '$METRICS/v1/scorecard?unit=dong-phu&period=$MONTH'  (changes as events arrive; .xlsx too)"
 say "notifications sent to Phòng Kinh tế are printed below by 'tthc notifications'"
 # shellcheck disable=SC2086 # the extra arguments are words on purpose
 "$BIN/tthc" simulate --url "$INGEST" --format "$FORMAT" --days 30 --rate 0 --live --no-progress $SIMULATE_ARGS & SIM=$!

@@ -10,20 +10,28 @@ import os
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import redis.asyncio as aredis
 from fastapi import FastAPI
 
+from tthc_contract.periods import parse_period
 from tthc_contract.plan import Plan
 from tthc_contract.report_bodies import ReportDocument
+from tthc_contract.streams import EVENTS
+from tthc_metrics import reads
 from tthc_metrics.api import create_api
+from tthc_metrics.batcher import Batcher
+from tthc_metrics.consumer import EventConsumer
 from tthc_metrics.reports.pool import RenderPool
 from tthc_metrics.reports.render import render_file
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from .conftest import make_writer, signed_entry
+from .events import received, t
 from .province import province_plan
 from .test_api import state
 
@@ -149,3 +157,67 @@ async def test_a_dead_worker_answers_503_and_the_pool_starts_new_ones(serve) -> 
     pool.work = render_file
     assert (await client.get("/v1/reports/plan.docx", params=MARCH)).status_code == 200
     assert pool.admitted == 0 and pool.rendering == 0
+
+
+async def test_events_flowing_while_a_province_report_renders_are_stored_without_waiting(
+    serve, redis_url: str, redis: aredis.Redis, store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    """The consumer stores and counts events one by one while four reports of a province
+    render (each at least ``CPU_S`` seconds of a worker's core): none waits for a render."""
+    plan = province_plan(150)
+    pool = RenderPool(2, waiting=2, work=cpu_bound_render)
+    _, client = await serve(plan, pool)
+    consumer = EventConsumer(
+        redis_url, redis, "while-rendering", make_writer(store, redis, plan), Batcher(500, 0.05),
+        reclaim_idle_ms=60_000, poison_after=2, on_stored=_stored,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        renders = [
+            asyncio.create_task(client.get(f"/v1/reports/monthly.{ext}", params=PROVINCE))
+            for ext in ("docx", "xlsx", "html", "docx")
+        ]
+        await until(lambda: pool.rendering > 0)
+        waits: list[float] = []
+        for n in range(1, 11):
+            case = received(f"while-rendering-{n}", t("2026-03-10 09:00"), unit="x007-vp")
+            published = time.perf_counter()
+            await redis.xadd(EVENTS, signed_entry(case))
+            await until(lambda n=n: reads.events_stored(store) == n, timeout=30)
+            waits.append(time.perf_counter() - published)
+            assert pool.rendering > 0, f"the renders ended before event {n} was stored: {waits}"
+        assert [(await task).status_code for task in renders] == [200] * 4
+    finally:
+        await consumer.stop(flush_timeout_s=10)
+    assert max(waits) < CPU_S / 2, f"an event waited {max(waits):.2f} s to be stored while reports rendered"
+    march = reads.counts(store, plan.descendants("x007"), parse_period("2026-03"), datetime.now(UTC))
+    assert march["cases"] == 10, "each counted once"
+
+
+async def test_starting_the_workers_never_blocks_the_event_loop() -> None:
+    """The fork server's first start takes a second or more; the loop keeps ticking meanwhile."""
+    pool = RenderPool(2)
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(tick())
+    try:
+        started = time.perf_counter()
+        await pool.start()
+        took = time.perf_counter() - started
+        assert pool._processes is not None and len(pool._processes._processes) == 2, "both workers up"
+    finally:
+        ticking.cancel()
+        pool.close()
+    assert max(gaps) < 0.25, f"the loop stood still {max(gaps):.2f} s while workers started ({took:.2f} s)"
+
+
+async def _stored(*_: object) -> None:
+    return None

@@ -9,6 +9,10 @@
   server preloads the renderers, so a worker starts in milliseconds; a worker is replaced
   after ``TASKS_PER_WORKER`` renders, which returns the memory a large report took. Workers
   run at a lower CPU priority (``nice`` 10): on a two-core machine the service answers first.
+- Starting a process blocks its caller until the child answers (the fork server's first start
+  takes a second or more): the service starts the workers at start-up (``start``), in a
+  thread, and every submit, which may replace a worker that reached its task count, runs
+  in a thread too. The event loop never waits for a process to start.
 - At most ``renders`` files are rendered at a time (``TTHC_METRICS_REPORT_RENDERS``) and at
   most ``waiting`` more reports are admitted (built, or waiting for a worker). A report
   beyond that is refused at once with ``ReportsBusy`` (the API answers 503 with
@@ -22,6 +26,7 @@ import asyncio
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -31,11 +36,13 @@ from contextlib import asynccontextmanager, suppress
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
+from tthc_contract.logs import get_logger
 from tthc_contract.report_bodies import ReportDocument
 
 from .render import render_file
 
 T = TypeVar("T")
+log = get_logger("tthc.metrics.reports")
 TASKS_PER_WORKER = 20
 BUILDS = 1
 """Reports built at once: building holds the interpreter (the model of a province's 1,201
@@ -80,6 +87,7 @@ class RenderPool:
         self._processes: ProcessPoolExecutor | None = None
         self._threads = ThreadPoolExecutor(BUILDS, thread_name_prefix="report")
         self._durations: deque[float] = deque(maxlen=20)
+        self._starting = threading.Lock()
 
     @asynccontextmanager
     async def place(self) -> AsyncIterator[Place]:
@@ -99,15 +107,31 @@ class RenderPool:
             return DEFAULT_RETRY_S
         return max(1, min(120, math.ceil(sum(self._durations) / len(self._durations))))
 
+    async def start(self) -> None:
+        """Start the fork server and the workers now, off the event loop (else the first
+        report's submit would, on it)."""
+        try:
+            await asyncio.to_thread(self._warm)
+        except (OSError, BrokenProcessPool) as exc:  # the first report tries again
+            log.warning("metrics.report_workers_not_started", error=str(exc)[:300])
+
+    def _warm(self) -> None:
+        executor = self.processes()
+        for ready in [executor.submit(os.getpid) for _ in range(self.renders)]:
+            ready.result()
+
     def processes(self) -> ProcessPoolExecutor:
-        if self._processes is None:
-            self._processes = ProcessPoolExecutor(
-                self.renders,
-                mp_context=_context(),
-                initializer=os.nice,
-                initargs=(WORKER_NICENESS,),
-                max_tasks_per_child=TASKS_PER_WORKER,
-            )
+        with self._starting:  # called from threads: one executor, however many ask at once
+            return self._processes or self._new_processes()
+
+    def _new_processes(self) -> ProcessPoolExecutor:
+        self._processes = ProcessPoolExecutor(
+            self.renders,
+            mp_context=_context(),
+            initializer=os.nice,
+            initargs=(WORKER_NICENESS,),
+            max_tasks_per_child=TASKS_PER_WORKER,
+        )
         return self._processes
 
     def broken(self, executor: ProcessPoolExecutor) -> None:
@@ -132,15 +156,19 @@ class Place:
     def __init__(self, pool: RenderPool, loop: asyncio.AbstractEventLoop) -> None:
         self.pool, self.loop = pool, loop
         self.pending: Future[bytes] | None = None
+        self.submitting: asyncio.Future[Future[bytes]] | None = None
         self.held = True
 
     async def build(self, work: Callable[..., T], *args: Any) -> T:
         return await self.loop.run_in_executor(self.pool._threads, work, *args)
 
     async def render(self, document: ReportDocument, ext: str, place: str) -> bytes:
-        pool, executor, started = self.pool, self.pool.processes(), time.monotonic()
+        pool, started = self.pool, time.monotonic()
+        executor = await asyncio.to_thread(pool.processes)
+        # Shielded: a client gone while submitting leaves the render running (see ``leave``).
+        self.submitting = self.loop.run_in_executor(None, self._submit, executor, document, ext, place)
         try:
-            self.pending = executor.submit(pool.work, document, ext, place)
+            self.pending = await asyncio.shield(self.submitting)
         except BrokenProcessPool:
             pool.broken(executor)
             raise RenderFailed("the render processes stopped; retry") from None
@@ -152,9 +180,17 @@ class Place:
             pool.broken(executor)
             raise RenderFailed("a render process stopped (out of memory?); retry") from None
 
+    def _submit(
+        self, executor: ProcessPoolExecutor, document: ReportDocument, ext: str, place: str
+    ) -> Future[bytes]:
+        self.pending = executor.submit(self.pool.work, document, ext, place)
+        return self.pending
+
     def leave(self) -> None:
         """Give the place back, or, while a render still runs for a client gone, when it ends."""
-        if self.pending is not None and not self.pending.done():
+        if self.submitting is not None and not self.submitting.done():
+            self.submitting.add_done_callback(lambda _: self.leave())
+        elif self.pending is not None and not self.pending.done():
             self.pending.add_done_callback(lambda _: self._on_loop(self._free))
         else:
             self._free()
