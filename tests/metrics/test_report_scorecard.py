@@ -54,6 +54,8 @@ async def test_the_files_show_the_estimate_and_the_ranking_of_the_json(api: http
 
     workbook = await api.get("/v1/scorecard.xlsx", params=MARCH)
     assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+    disposition = "attachment; filename*=UTF-8''diem-766_dong-phu_2026-03.xlsx"
+    assert workbook.headers["content-disposition"] == disposition
     [sheet] = openpyxl.load_workbook(io.BytesIO(workbook.content)).worksheets
     check_scorecard_sheet(cells_of(sheet), {"scorecard": card})
     [sheet] = openpyxl.load_workbook(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from .service import ranking, scorecard
 
 RESPONSES = errors(e400="bad period", e404="unknown unit or format", e503="ClickHouse unavailable")
 Renderer = Callable[[Any], tuple[bytes, str]]
+FILE_STEMS = {"scorecard": "diem-766", "ranking": "xep-hang-766"}
 
 
 def install(
@@ -32,6 +34,7 @@ def install(
     files = renderers or {}
 
     async def answer(kind: str, body: Scorecard | Ranking, ext: str) -> Response:
+        """The body as JSON, or as a file named like the reports' (``diem-766_kt_2026-03.xlsx``)."""
         if not ext:
             return JSONResponse(body.model_dump(mode="json"))
         render = files.get(kind, {}).get(ext)
@@ -42,7 +45,13 @@ def install(
                 f"no .{ext} for the {kind}; formats: {', '.join(files.get(kind, {})) or 'JSON only'}",
             )
         content, media = await read_store(render, body)
-        return Response(content, media_type=media)
+        disposition = "inline" if ext == "html" else "attachment"
+        name = quote(f"{FILE_STEMS[kind]}_{body.unit}_{body.period}.{ext}")
+        return Response(
+            content,
+            media_type=media,
+            headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{name}"},
+        )
 
     async def the_scorecard(unit: str | None, period: str | None, ext: str) -> Response:
         code, now = unit_or_404(plan, unit), datetime.now(UTC)
