@@ -175,6 +175,24 @@ async def test_correction_can_move_a_case_to_another_unit_and_period(
     check(store, plan, events, {"cases": 1}, unit="hcc", period="2026-04", at=AT + timedelta(days=20))
 
 
+async def test_a_correction_in_a_later_batch_empties_the_day_month_and_year_it_left(
+    writer: Writer, store: Store, plan: Plan
+) -> None:
+    first = [
+        received("A", t("2026-03-30 08:00"), unit="kt"),
+        received("B", t("2026-03-30 09:00"), unit="hcc"),
+    ]
+    await store_events(writer, first)
+    check(store, plan, first, {"cases": 1}, unit="kt")
+    moved = [*first, received("A", t("2026-04-02 08:00"), unit="hcc")]
+    await store_events(writer, moved[2:])
+    later = AT + timedelta(days=20)
+    for period in ("2026-03", "2026-Q1", "2026"):
+        check(store, plan, moved, {"cases": 0}, unit="kt", period=period, at=later)
+    check(store, plan, moved, {"cases": 1}, unit="hcc", period="2026-03", at=later)
+    check(store, plan, moved, {"cases": 2}, unit="dong-phu", period="2026", at=later)
+
+
 async def test_reschedules_the_latest_due_counts(writer: Writer, store: Store, plan: Plan) -> None:
     events = [
         received("A", t("2026-03-05 08:00"), due=t("2026-03-10 17:00")),

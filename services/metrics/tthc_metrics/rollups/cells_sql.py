@@ -86,15 +86,21 @@ def _from_days(kind: CellKind) -> str:
     return ", ".join(parts)
 
 
+DIRTY_MONTHS = (
+    "unit IN {units:Array(String)} AND month IN {months:Array(UInt32)} "
+    "AND (unit, month) IN {cells:Array(Tuple(String, UInt32))}"
+)
+
+
 def month_cells(kind: CellKind, target: str) -> str:
-    """Recompute the month cells ``{cells}`` (pairs of unit and month) from their day cells
-    (an emptied day cell is a row of zeros, so a month left empty is recomputed as empty)."""
+    """Recompute the month cells ``{cells}`` (pairs of unit and month) that still hold items,
+    from the state as the day cells are (not from them: both run at once, on two connections).
+    A month left with none is emptied by the refresh."""
     columns = kind.columns()
     return (
         f"INSERT INTO {target} (unit, month, version, {', '.join(columns)}) "
-        f"SELECT unit, month, {{version:UInt64}}, {_from_days(kind)} FROM {kind.day_table} FINAL "
-        "WHERE unit IN {units:Array(String)} AND month IN {months:Array(UInt32)} "
-        "AND (unit, month) IN {cells:Array(Tuple(String, UInt32))} GROUP BY unit, month"
+        f"SELECT unit, month, {{version:UInt64}}, {_from_status(kind)} "
+        f"FROM ({status_select(kind.state, ANY_INSTANT, DIRTY_MONTHS)}) GROUP BY unit, month"
     )
 
 

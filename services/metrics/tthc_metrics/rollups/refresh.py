@@ -13,6 +13,7 @@ writer never leaves older numbers on top.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,8 @@ from .state_sql import CASE_FOLD, CASE_HOMES, FEEDBACK_FOLD, FEEDBACK_HOMES, fol
 CHUNK = 5_000
 """Codes per query: a batch of 10,000 events touches a few thousand items."""
 SMALL = 2_000
+_MONTHS = ThreadPoolExecutor(1, thread_name_prefix="refresh-months")
+"""The month cells are computed here while the refresh's own thread computes the day cells."""
 
 
 def threads_for(items: int) -> str:
@@ -84,14 +87,16 @@ def refresh_items(store: Store, cases: set[str], feedback: set[str], version: in
 
 
 def empty_cells(store: Store, kind: CellKind, cells: set[tuple[str, date]], version: int) -> None:
-    """Rows of zeros for cells a correction may have emptied (the recompute, with a larger
-    version, replaces those that still hold items)."""
+    """Rows of zeros for cells a correction may have emptied, day and month (the recompute,
+    with a larger version, replaces those that still hold items)."""
     if cells:
-        rows = [[unit, day, _month(day), version] for unit, day in sorted(cells)]
-        store.call(
-            "refresh",
-            lambda c: c.insert(kind.day_table, rows, column_names=["unit", "day", "month", "version"]),
-        )
+        days = [[unit, day, _month(day), version] for unit, day in sorted(cells)]
+        months = [[unit, month, version] for unit, month in sorted({(u, _month(d)) for u, d in cells})]
+        for table, rows, columns in (
+            (kind.day_table, days, ["unit", "day", "month", "version"]),
+            (kind.month_table, months, ["unit", "month", "version"]),
+        ):
+            store.call("refresh", lambda c, t=table, r=rows, n=columns: c.insert(t, r, column_names=n))
 
 
 def _code_column(table: str) -> str:
@@ -101,31 +106,30 @@ def _code_column(table: str) -> str:
 def recompute_cells(
     store: Store, kind: CellKind, days: set[tuple[str, date]], version: int, settings: str
 ) -> None:
-    """The day cells given, then the month cells they are part of (``version``: the cells' own,
-    twice the refresh's plus one; twice the refresh's is the zeros')."""
+    """The day cells given and the month cells they are part of, both from the state and at
+    once, on two connections (``version``: the cells' own, twice the refresh's plus one;
+    twice the refresh's is the zeros')."""
     if not days:
         return
-    ordered = sorted(days)
-    day_sql, month_sql = (
-        cells_sql.day_cells(kind, kind.day_table),
-        cells_sql.month_cells(kind, kind.month_table),
-    )
-    for start in range(0, len(ordered), CHUNK):
-        _run(store, day_sql, ordered[start : start + CHUNK], version, _month)
-    months = sorted({(unit, _month(day)) for unit, day in days})
-    for start in range(0, len(months), CHUNK):
-        _run(store, month_sql, months[start : start + CHUNK], version, None)
+    ordered, months = sorted(days), sorted({(unit, _month(day)) for unit, day in days})
+    month_sql = cells_sql.month_cells(kind, kind.month_table) + settings
+    by_month = _MONTHS.submit(_run_all, store, "refresh_months", month_sql, months, version=version)
+    _run_all(store, "refresh", cells_sql.day_cells(kind, kind.day_table) + settings, ordered, version=version)
+    by_month.result()
+
+
+def _run_all(store: Store, role: str, sql: str, cells: list[tuple[str, Any]], *, version: int) -> None:
+    """``sql`` for ``cells`` (pairs of unit and day, or of unit and month), in chunks."""
+    for start in range(0, len(cells), CHUNK):
+        chunk = cells[start : start + CHUNK]
+        params = {
+            "cells": chunk,
+            "units": sorted({u for u, _ in chunk}),
+            "months": sorted({_month(c) if isinstance(c, date) else c for _, c in chunk}),
+            "version": version,
+        }
+        store.call(role, lambda c, p=params: c.command(sql, parameters=p))
 
 
 def _month(day: date) -> int:
     return day.year * 100 + day.month
-
-
-def _run(store: Store, sql: str, cells: list[tuple[str, Any]], version: int, month_of: Any) -> None:
-    params = {
-        "cells": cells,
-        "units": sorted({u for u, _ in cells}),
-        "months": sorted({month_of(c) if month_of else c for _, c in cells}),
-        "version": version,
-    }
-    store.call("refresh", lambda c: c.command(sql, parameters=params))
