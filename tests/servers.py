@@ -55,12 +55,14 @@ def installed(*names: str, package: str) -> str:
 
 
 class RedisServer:
-    """A private redis-server: start, stop (SIGTERM), kill (SIGKILL), restart on the same port."""
+    """A private redis-server: start, stop (SIGTERM), kill (SIGKILL), restart on the same port;
+    ``arguments`` are added to its command line (``--replicaof host port``, say)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *arguments: str) -> None:
         self.binary = installed("redis-server", package="redis-server")
         self.workdir = workdir
         self.port = free_port()
+        self.arguments = arguments
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,7 +72,7 @@ class RedisServer:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            redis_server_argv(self.binary, self.port, self.workdir),
+            [*redis_server_argv(self.binary, self.port, self.workdir), *self.arguments],
             stdout=subprocess.DEVNULL,
             env=real_clock_env(),
         )

@@ -15,7 +15,7 @@ from collections import Counter
 
 from tthc_contract.dead_letters import DeadLetterBox, StoredLetter
 from tthc_contract.plan import PlanError, load_plan
-from tthc_contract.redis_client import REDIS_ERRORS, connect
+from tthc_contract.redis_client import REDIS_ERRORS, connect_settings, describe
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
 
@@ -37,7 +37,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"tthc dead: {exc}", file=sys.stderr)
         return 78
     except REDIS_ERRORS as exc:
-        print(f"tthc dead: Redis does not answer ({exc}); start it or set TTHC_REDIS_URL", file=sys.stderr)
+        print(
+            f"tthc dead: {describe(Settings())} does not answer ({exc}); start it or set TTHC_REDIS_URL "
+            "(or TTHC_REDIS_SENTINELS)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -56,7 +60,7 @@ async def _kept(box: DeadLetterBox) -> tuple[Counter[str], dict[str, list[Stored
 
 
 async def _list() -> int:
-    redis = connect(Settings().redis_url)
+    redis = connect_settings(Settings())
     try:
         box = DeadLetterBox(redis)
         ever, (kept, examples) = await box.by_reason(), await _kept(box)
@@ -85,14 +89,15 @@ def _case(letter: StoredLetter) -> str:
 
 async def _replay(args: argparse.Namespace) -> int:
     from tthc_ingest.dvcqg.replay import StreamUnavailable, replay
+    from tthc_ingest.publisher import ReplicaWait
 
     settings = Settings()
     plan = load_plan(args.plan or settings.plan)
     key = settings.stream_key.get_secret_value() if settings.stream_key else None
     signer = EntrySigner(load_signing_key(key, settings.stream_key_file))
-    redis = connect(settings.redis_url)
+    redis = connect_settings(settings)
     try:
-        report = await replay(redis, plan, signer, dry_run=args.dry_run)
+        report = await replay(redis, plan, signer, dry_run=args.dry_run, wait=ReplicaWait.of(settings))
     except StreamUnavailable as exc:
         print(f"tthc dead replay: {exc}", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ children of a killed supervisor may still be storing their last batch).
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import errno
 import os
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import redis
 
 from tthc_contract.logs import configure_logging, get_logger
+from tthc_contract.redis_client import connect_settings, describe
 from tthc_contract.settings import Settings
 
 from .exit_codes import EX_CONFIG
@@ -63,13 +65,26 @@ def _command(name: str) -> list[str]:
     return [sys.executable, "-m", "tthc_cli.main", "run", name]
 
 
-def redis_problem(url: str) -> str | None:
+def redis_problem(settings: Settings) -> str | None:
+    """Why Redis cannot be reached as the services will reach it (through the sentinels,
+    with ``TTHC_REDIS_SENTINELS``), or None."""
+
+    async def ping() -> None:
+        client = connect_settings(settings, retries=0, timeout_s=2.0)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+        asyncio.run(ping())
     except (redis.RedisError, OSError) as exc:
+        where = (
+            "set TTHC_REDIS_SENTINELS, TTHC_REDIS_MASTER" if settings.sentinel_nodes else "set TTHC_REDIS_URL"
+        )
         return (
-            f"Redis at {url} does not answer ({exc}). Start it (make redis, or "
-            "'redis-server --daemonize yes') or set TTHC_REDIS_URL."
+            f"{describe(settings)} does not answer ({exc}). Start it (make redis, or "
+            f"'redis-server --daemonize yes') or {where}."
         )
     return None
 
@@ -179,7 +194,7 @@ def up(names: list[str]) -> int:
     if problem:
         print(f"tthc up: {problem}", file=sys.stderr)
         return EX_CONFIG
-    problem = redis_problem(settings.redis_url) or wait_for_ports(service_ports(settings, names))
+    problem = redis_problem(settings) or wait_for_ports(service_ports(settings, names))
     if problem:
         print(f"tthc up: {problem}", file=sys.stderr)
         return 1

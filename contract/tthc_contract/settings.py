@@ -37,7 +37,11 @@ def parse_alertmanager_urls(value: str) -> list[str]:
     urls: list[str] = []
     for item in filter(None, (part.strip().rstrip("/") for part in value.split(","))):
         parts = urlsplit(item)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        try:
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:  # not a number, or out of range
+            port_ok = False
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or parts.query:
             raise ValueError(
                 "TTHC_ALERTMANAGER_URL must list every Alertmanager peer as http(s)://host:port, "
                 f"comma-separated ({item!r} is not one)"

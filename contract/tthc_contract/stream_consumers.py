@@ -8,6 +8,8 @@ per entry). Consumer groups are created by ``ensure_group``, at the start id we 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -15,12 +17,25 @@ from typing import Any
 import redis.asyncio as aredis
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.broker.sentinel_broker import RedisSentinelBroker
 from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
+from redis.asyncio.sentinel import SentinelManagedSSLConnection
 from redis.exceptions import ResponseError
 
-from .redis_client import HiredisPackedConnection
+from .logs import get_logger
+from .redis_client import (
+    REDIS_ERRORS,
+    HiredisPackedConnection,
+    HiredisSentinelConnection,
+    follow_primary,
+    sentinel_of,
+    sentinel_options,
+)
 
+log = get_logger("tthc.stream")
 Fields = Mapping[bytes, bytes]
+FOLLOW_EVERY_S = 1.0
+"""With Sentinel, how often a reader asks the sentinels whether the primary moved."""
 
 
 async def _pass_through(message: Any, _original: Any) -> BatchMessage:
@@ -70,8 +85,35 @@ async def ensure_group(redis: aredis.Redis, stream: str, group: str, start: str)
             raise
 
 
+def broker_for(redis_url: str, redis: aredis.Redis, logger: str) -> RedisBroker:
+    """A FastStream broker that reaches Redis as ``redis`` does: through the same sentinels
+    (``RedisSentinelBroker``, the primary found again at each reconnect) when ``redis`` goes
+    through Sentinel, else at ``redis_url``. Its lines go through the root handler
+    (structured lines), not FastStream's own colour handler."""
+    options: dict[str, Any] = {
+        "logger": logging.getLogger(logger),
+        "log_level": logging.DEBUG,
+        "graceful_timeout": 10,
+    }
+    sentinel = sentinel_of(redis)
+    if sentinel is None:
+        return RedisBroker(redis_url, connection_class=HiredisPackedConnection, **options)
+    nodes, master = sentinel
+    tls = redis_url.startswith("rediss://")  # the URL would name a plain SSLConnection: not sentinel-managed
+    options["connection_class"] = SentinelManagedSSLConnection if tls else HiredisSentinelConnection
+    return RedisSentinelBroker(
+        redis_url, sentinels=nodes, sentinel_master_name=master, sentinel_kwargs=sentinel_options(), **options
+    )
+
+
 class RawStreamReader:
     """One stream read in a consumer group by FastStream, raw batches to our handlers.
+
+    The broker reaches Redis as ``redis`` does (``broker_for``): with Sentinel, through the
+    same sentinels, so a failover is followed without a restart; and every ``FOLLOW_EVERY_S``
+    the reader asks whether the primary moved, for the broker's client and for ``redis`` (the
+    service's), so that reads and writes on an old primary that still runs (a switchover) move
+    over at once rather than when Sentinel demotes it.
 
     Acknowledgement is the handlers' business (``AckPolicy.MANUAL``): each acknowledges
     after its own write, or reads with ``no_ack`` when the stream is state, not events.
@@ -82,14 +124,8 @@ class RawStreamReader:
     ) -> None:
         self.redis = redis
         self.stream, self.group, self.consumer, self.start_id = stream, group, consumer, start
-        self.broker = RedisBroker(
-            redis_url,
-            connection_class=HiredisPackedConnection,
-            # Through the root handler (structured lines), not FastStream's own colour handler.
-            logger=logging.getLogger(f"tthc.faststream.{group}"),
-            log_level=logging.DEBUG,
-            graceful_timeout=10,
-        )
+        self.broker = broker_for(redis_url, redis, f"tthc.faststream.{group}")
+        self._following: asyncio.Task[None] | None = None
 
     def subscribe(self, handler: Callable[..., Awaitable[None]], **options: Any) -> None:
         """Batches of entries to ``handler`` (``StreamSub`` options: ``max_records``, ``min_idle_time``, ...)."""
@@ -101,6 +137,22 @@ class RawStreamReader:
         await self.broker.connect()
         install_raw_replies(self.broker)
         await self.broker.start()
+        if sentinel_of(self.redis) is not None:
+            self._following = asyncio.create_task(self._follow_primary())
+
+    async def _follow_primary(self) -> None:
+        """The broker's client, and the service's own (acknowledgements, state) with it."""
+        reading: aredis.Redis = self.broker.config.broker_config.connection.client  # type: ignore[assignment]
+        while True:
+            await asyncio.sleep(FOLLOW_EVERY_S)
+            for client in (reading, self.redis):
+                with contextlib.suppress(*REDIS_ERRORS):
+                    if await follow_primary(client):
+                        log.info("stream.primary_moved", group=self.group, stream=self.stream)
 
     async def stop(self) -> None:
+        if self._following is not None:
+            self._following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._following
         await self.broker.stop()

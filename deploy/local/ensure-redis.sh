@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Makes sure a Redis answers at TTHC_REDIS_URL; starts a local one (AOF on) if none does.
-# With --binary-only, only makes sure redis-server is installed (the tests start their own).
+# With --binary-only, only makes sure redis-server and redis-sentinel are installed (the tests
+# start their own: tests/sentinels.py runs a primary, replicas and three sentinels).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . deploy/local/lib.sh
 
 ensure_packages "redis-server redis-cli" redis-server
+ensure_packages redis-sentinel redis-sentinel
 ensure_packages curl curl
 [ "${1:-}" = "--binary-only" ] && exit 0
 

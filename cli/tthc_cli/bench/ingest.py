@@ -1,6 +1,7 @@
 """``tthc bench ingest``: POST /v1/events throughput against raw pipelined XADD, same run,
 with Redis fsyncing every write before it answers (``appendfsync always``, the local
-default) and, for comparison, once a second (``everysec``)."""
+default) and, for comparison, once a second (``everysec``); then what waiting for a replica
+costs (``WAIT 1``, as with Sentinel): the same primary alone, then with a replica."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tthc_contract.streams import EVENTS
 from ..simulate.generator import Generator
 from ..simulate.portal_records import split, sync_request
 from ..simulate.profile import build_profiles
-from .fixtures import bench_env, free_port, private_redis, realistic_events, service, workdir
+from .fixtures import bench_env, free_port, private_redis, private_replica, realistic_events, service, workdir
 from .httpload import build_request, run_load
 from .report import Report
 
@@ -131,6 +132,64 @@ def measure(
     return {"raw": raw, "batch": batch_eps, "single": result.per_second}
 
 
+def ingest_rates(
+    tmp: Path,
+    redis_url: str,
+    events: list[dict[str, Any]],
+    report: Report,
+    *,
+    api_key: str,
+    singles: int,
+    **extra: str,
+) -> tuple[float, float]:
+    """Events per second in batches of ``BATCH``, and single-event requests per second,
+    through a fresh ``tthc run ingest`` on ``redis_url`` (``extra``: its settings)."""
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with service("ingest", bench_env(tmp, redis_url, TTHC_INGEST_PORT=str(port), **extra), url + "/health"):
+        batches = [
+            build_request(url, "/v1/events", orjson.dumps(events[i : i + BATCH]), headers)
+            for i in range(0, len(events), BATCH)
+        ]
+        asyncio.run(run_load(url, batches[:4], 2))  # warm-up
+        result = asyncio.run(run_load(url, batches, 4))
+        report.check_statuses(result.statuses)
+        batch_eps = result.requests * BATCH / result.seconds
+        requests = [build_request(url, "/v1/events", orjson.dumps(e), headers) for e in events[:singles]]
+        result = asyncio.run(run_load(url, requests, 16))
+        report.check_statuses(result.statuses)
+    return batch_eps, result.per_second
+
+
+def wait_cost(
+    tmp: Path, events: list[dict[str, Any]], api_key: str, report: Report, singles: int = SINGLE_REQUESTS
+) -> dict[str, float]:
+    """The same primary (``appendfsync always``), alone, then with a replica (AOF on too) that
+    ingest waits for after every publish (``TTHC_REDIS_WAIT_REPLICAS=1``): same run, same events."""
+    with private_redis(tmp / "redis-wait") as primary:
+        alone = ingest_rates(tmp / "alone", primary, events, report, api_key=api_key, singles=singles)
+        redis.Redis.from_url(primary).flushall()  # the same empty start for both
+        with private_replica(tmp / "replica", primary):
+            waited = ingest_rates(
+                tmp / "wait-1",
+                primary,
+                events,
+                report,
+                api_key=api_key,
+                singles=singles,
+                TTHC_REDIS_WAIT_REPLICAS="1",
+            )
+    labels = (
+        (f"POST /v1/events, batches of {BATCH}", "events/s"),
+        ("POST /v1/events, single events", "requests/s"),
+    )
+    for (label, unit), one, two in zip(labels, alone, waited, strict=True):
+        report.figure(f"[primary alone] {label}", one, unit, baseline=True)
+        report.figure(f"[primary + replica, WAIT 1] {label}", two, unit, ratio=two / one)
+    return {"batch": alone[0], "single": alone[1], "batch_wait": waited[0], "single_wait": waited[1]}
+
+
 def bench_ingest(plan: Plan, api_key: str, report: Report) -> dict[str, dict[str, float]]:
     events = realistic_events(plan, BATCH_EVENTS)
     records = portal_records(plan, BRIDGE_RECORDS)
@@ -142,7 +201,8 @@ def bench_ingest(plan: Plan, api_key: str, report: Report) -> dict[str, dict[str
     with workdir() as tmp:
         for fsync in FSYNC_POLICIES:
             rates[fsync] = measure(tmp, fsync, events, api_key, report, records=records)
-    for measure_name in ("batch", "single"):
-        ratio = rates["always"][measure_name] / rates["everysec"][measure_name]
-        report.line(f"fsync always / everysec, {measure_name}", f"{ratio:5.2f}")
+        for measure_name in ("batch", "single"):
+            ratio = rates["always"][measure_name] / rates["everysec"][measure_name]
+            report.line(f"fsync always / everysec, {measure_name}", f"{ratio:5.2f}")
+        rates["wait"] = wait_cost(tmp, events, api_key, report)
     return rates

@@ -19,7 +19,7 @@ from tthc_contract.http import ApiError, JSONResponse, error_response
 from tthc_contract.http_server import PROTOCOL
 from tthc_contract.logs import configure_logging, get_logger
 from tthc_contract.plan import Plan, load_plan
-from tthc_contract.redis_client import connect
+from tthc_contract.redis_client import connect_settings
 from tthc_contract.service_app import service_app
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
@@ -34,7 +34,7 @@ from .intake import MAX_BYTES, decode_body
 from .keys import KeyRing
 from .observability import count_refusal
 from .openapi import EVENTS_RESPONSES, install_openapi, request_body
-from .publisher import EventPublisher
+from .publisher import EventPublisher, ReplicaWait
 from .submission import Submission
 
 log = get_logger("tthc.ingest")
@@ -117,9 +117,9 @@ def app_from_environment() -> FastAPI:
     plan = load_plan(settings.plan)
     key = settings.stream_key.get_secret_value() if settings.stream_key else None
     signer = EntrySigner(load_signing_key(key, settings.stream_key_file))
-    redis = connect(settings.redis_url)
+    redis = connect_settings(settings)
     relay = PortalRelay(settings.dvcqg_upstream, settings.dvcqg_timeout) if settings.dvcqg_upstream else None
-    publisher = EventPublisher(redis, IndexGenerations(settings.unit_index_months))
+    publisher = EventPublisher(redis, IndexGenerations(settings.unit_index_months), ReplicaWait.of(settings))
     return create_app(plan, KeyRing(plan, settings.extra_keys()), signer, publisher, relay)
 
 

@@ -8,6 +8,10 @@ from .publisher import EventPublisher
 
 EVENTS = Counter("tthc_ingest_events_total", "Events in requests, by outcome", ["outcome"])
 """``accepted``: published to tthc:events; ``refused``: in a request answered 4xx or 503."""
+NOT_REPLICATED = Counter(
+    "tthc_ingest_not_replicated_total",
+    "Requests answered 503 because fewer replicas than TTHC_REDIS_WAIT_REPLICAS confirmed them in time",
+)
 DVCQG_RECORDS = Counter(
     "tthc_ingest_dvcqg_records_total",
     "Portal sync records received, by service and outcome",

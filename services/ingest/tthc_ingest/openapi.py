@@ -34,7 +34,8 @@ EVENTS_RESPONSES = {
         e413="more than 5,000 events or 5 MiB",
         e415="a Content-Encoding other than gzip",
         e422="invalid events, each listed with index, id and errors",
-        e503="Redis unavailable: nothing was published",
+        e503="Redis unavailable: nothing was published; or, with Sentinel, `not_replicated`: no replica "
+        "confirmed the events in time (retry: a re-sent event is stored once)",
     ),
 }
 

@@ -3,16 +3,25 @@
 One script call per request: Redis runs a script atomically, so either every entry is
 appended or none; the unit of every case and feedback item is checked against the index
 in the same call (SPEC section 7), and the index follows the ``received`` events published.
+
+With replicas to wait for (``TTHC_REDIS_WAIT_REPLICAS``), ``WAIT`` follows the script on the
+same connection, in the same round trip: the request is answered 202 only once that many
+replicas hold its entries (SPEC section 7, "With Sentinel"). Fewer in time: ``ReplicasBehind``
+(the entries are on the primary; a retried request is stored once, by identity).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aredis
+from redis.exceptions import NoScriptError
 
-from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.redis_client import REDIS_ERRORS, follow_primary
+from tthc_contract.settings import Settings
 from tthc_contract.streams import EVENTS, INGEST_STATS
 from tthc_contract.unit_index import LUA_INDEX, OP_ARGS, IndexGenerations, ScopeOp
 
@@ -94,15 +103,66 @@ return {n, {}}
 )
 
 
+def _arguments(
+    expire_at: int,
+    entries: Sequence[dict[bytes, bytes]],
+    ops: Sequence[ScopeOp],
+    allowed_units: frozenset[str] | None,
+) -> list[bytes | str | int]:
+    """The script's ARGV (see ``_PUBLISH``)."""
+    assert len(ops) == len(entries), "one scope op per entry"
+    per = 2 * len(entries[0])
+    units = sorted(allowed_units) if allowed_units is not None else []
+    args: list[bytes | str | int] = [
+        expire_at,
+        per,
+        len(entries),
+        int(allowed_units is not None),
+        len(units),
+        *units,
+    ]
+    for op in ops:
+        args += op.args()
+    for fields in entries:
+        assert 2 * len(fields) == per, "every entry of a request has the same fields"
+        for name, value in fields.items():
+            args += (name, value)
+    assert len(args) == 5 + len(units) + OP_ARGS * len(ops) + per * len(entries)
+    return args
+
+
 class RedisUnavailable(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class ReplicaWait:
+    """``WAIT replicas timeout_ms`` after each publish; ``replicas`` 0: no wait."""
+
+    replicas: int = 0
+    timeout_ms: int = 1000
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReplicaWait:
+        return cls(settings.wait_replicas, settings.redis_wait_ms)
+
+
+class ReplicasBehind(Exception):
+    """Published on the primary, but fewer replicas than wanted confirmed it in time."""
+
+    def __init__(self, confirmed: int, wait: ReplicaWait) -> None:
+        super().__init__(f"{confirmed} of {wait.replicas} replicas confirmed within {wait.timeout_ms} ms")
+        self.confirmed, self.wait = confirmed, wait
+
+
 class EventPublisher:
-    def __init__(self, redis: aredis.Redis, index: IndexGenerations | None = None) -> None:
+    def __init__(
+        self, redis: aredis.Redis, index: IndexGenerations | None = None, wait: ReplicaWait | None = None
+    ) -> None:
         self._redis = redis
         self._index = index or IndexGenerations()
         self._publish = redis.register_script(_PUBLISH)
+        self.wait = wait or ReplicaWait()
 
     async def publish(
         self,
@@ -111,33 +171,52 @@ class EventPublisher:
         allowed_units: frozenset[str] | None = None,
     ) -> list[OutOfScope]:
         """Publish every entry, or none of them: returns the events out of the source's
-        units (``allowed_units``; ``None`` means every unit) and publishes nothing if any."""
+        units (``allowed_units``; ``None`` means every unit) and publishes nothing if any.
+        Raises ``RedisUnavailable`` (nothing published) or ``ReplicasBehind`` (published on
+        the primary only)."""
         if not entries:
             return []
-        assert len(ops) == len(entries), "one scope op per entry"
-        per = 2 * len(entries[0])
-        units = sorted(allowed_units) if allowed_units is not None else []
         index = self._index.now()
-        args: list[bytes | str | int] = [
-            index.expire_at,
-            per,
-            len(entries),
-            int(allowed_units is not None),
-            len(units),
-            *units,
-        ]
-        for op in ops:
-            args += op.args()
-        for fields in entries:
-            assert 2 * len(fields) == per, "every entry of a request has the same fields"
-            for name, value in fields.items():
-                args += (name, value)
-        assert len(args) == 5 + len(units) + OP_ARGS * len(ops) + per * len(entries)
         try:
-            _, refused = await self._publish(keys=[EVENTS, INGEST_STATS, *index.keys], args=args)
+            (_, refused), confirmed = await self._run(
+                [EVENTS, INGEST_STATS, *index.keys], _arguments(index.expire_at, entries, ops, allowed_units)
+            )
         except REDIS_ERRORS as exc:
             raise RedisUnavailable(str(exc)) from exc
-        return [OutOfScope(int(i), p.decode(), c.decode(), u.decode()) for i, p, c, u in refused]
+        if refused:
+            return [OutOfScope(int(i), p.decode(), c.decode(), u.decode()) for i, p, c, u in refused]
+        if confirmed < self.wait.replicas:
+            await self._not_replicated(len(entries))
+            raise ReplicasBehind(confirmed, self.wait)
+        return []
+
+    async def _run(self, keys: list[str], args: list[bytes | str | int]) -> tuple[Any, int]:
+        """The script's reply, and how many replicas confirmed its writes (0 when not waiting)."""
+        if not self.wait.replicas:
+            return await self._publish(keys=keys, args=args), 0
+        for _ in range(2):
+            pipe = self._redis.pipeline(transaction=False)  # one connection: WAIT follows its writes
+            pipe.evalsha(self._publish.sha, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", self.wait.replicas, self.wait.timeout_ms)
+            try:
+                reply, confirmed = await pipe.execute()
+                return reply, int(confirmed)
+            except NoScriptError:  # a new primary (a failover) or a flushed cache: nothing ran
+                await self._redis.script_load(_PUBLISH)
+        raise RedisUnavailable("the publish script could not be loaded")
+
+    async def _not_replicated(self, events: int) -> None:
+        """The script counted a 202: it is a 503 now (the app counts that), and one more
+        ``not_replicated``. The primary may have moved (a switchover leaves the old one
+        running, without replicas, until Sentinel demotes it): the next request asks the
+        sentinels again. Never fails."""
+        with contextlib.suppress(*REDIS_ERRORS):
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hincrby(INGEST_STATS, "202", -1)
+            pipe.hincrby(INGEST_STATS, "events_accepted", -events)
+            pipe.hincrby(INGEST_STATS, "not_replicated", 1)
+            await pipe.execute()
+            await follow_primary(self._redis)
 
     @property
     def redis(self) -> aredis.Redis:

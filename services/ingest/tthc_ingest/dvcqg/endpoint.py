@@ -29,7 +29,7 @@ from ..body import read_body
 from ..intake import MAX_BYTES
 from ..keys import Credential, KeyRing
 from ..publisher import EventPublisher
-from ..submission import Submission
+from ..submission import NotReplicated, Submission
 from .ledger import BridgeLedger
 from .mapping import Context
 from .portal import accepted, as_portal, portal_error, refused, step_problems, unknown_records
@@ -51,7 +51,8 @@ DOCUMENTED: dict[int | str, dict[str, Any]] = {
         403: "records outside the source's units",
         413: "more than 1,000 records or 5 MiB",
         422: "invalid records, each with MaHoSo, field and reason (Vietnamese and English)",
-        503: "Redis unavailable, or (relay mode) the portal did not answer: nothing was recorded, retry",
+        503: "Redis unavailable, or no replica confirmed the records in time (with Sentinel), or "
+        "(relay mode) the portal did not answer: retry (a re-sent record is stored once)",
     }.items()
 }
 PORTAL_ANSWER_SCHEMA = {
@@ -132,6 +133,8 @@ class DvcqgBridge:
         try:
             checked = self.submission.check(translation.events, credential)
             published = await self.submission.publish(checked, credential)
+        except NotReplicated:
+            raise  # 503 for the whole request, in the portal's shape (``handle``)
         except ApiError as exc:
             raise refused(exc.status, refused_by_events(translation, exc.status, exc.detail)) from None
         if published is None:

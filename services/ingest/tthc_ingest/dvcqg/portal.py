@@ -106,6 +106,7 @@ TRANSLATED = {
     "unsupported_encoding": "Content-Encoding không được hỗ trợ; gửi nguyên bản hoặc gzip",
     "invalid_gzip": "Nội dung gzip không hợp lệ",
     "redis_unavailable": "Hệ thống tạm thời không ghi nhận được; không hồ sơ nào được ghi nhận, hãy gửi lại sau",
+    "not_replicated": "Hệ thống chưa sao lưu kịp các hồ sơ; hãy gửi lại (hồ sơ gửi lại chỉ được ghi nhận một lần)",
     "upstream_unavailable": "Cổng DVCQG không trả lời; không hồ sơ nào được ghi nhận, hãy gửi lại sau",
 }
 

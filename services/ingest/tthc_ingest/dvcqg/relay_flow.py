@@ -8,8 +8,9 @@
    kept in ``tthc:dead`` with the reason and whether the portal accepted it. Progress steps
    are counted.
 5. The portal's own answer goes back unchanged. When Redis cannot take what is to be kept
-   or published, the answer is 503 instead, so the system sends again (the portal takes a
-   re-sent record as an update).
+   or published, or no replica confirms what was published in time (``NotReplicated``), the
+   answer is 503 instead, so the system sends again (the portal takes a re-sent record as an
+   update, and the store a re-sent event once).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tthc_contract.redis_client import REDIS_ERRORS
 from ..body import decoded, read_raw
 from ..intake import MAX_BYTES
 from ..keys import Credential
-from ..submission import Submission
+from ..submission import NotReplicated, Submission
 from .ledger import BridgeLedger, Where
 from .mapping import Context
 from .portal import portal_error, step_problems, unknown_records
@@ -119,6 +120,8 @@ class RelayFlow:
             try:
                 checked = self.submission.check(translation.events, credential)
                 published = await self.submission.publish(checked, credential)
+            except NotReplicated:
+                raise  # the whole request is answered 503: nothing kept, the system sends again
             except ApiError as exc:
                 refused = refused_by_events(translation, exc.status, exc.detail)
                 if not refused:  # names no record (never seen): retrying could not end

@@ -24,8 +24,8 @@ from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
 
 from ..keys import Credential
-from ..publisher import EventPublisher
-from ..submission import Submission
+from ..publisher import EventPublisher, ReplicaWait
+from ..submission import NotReplicated, Submission
 from .fields import RecordError
 from .ledger import ORIGIN
 from .mapping import Context, translate
@@ -42,7 +42,8 @@ class ReplayReport:
 
 
 class StreamUnavailable(Exception):
-    """Redis could not take the events: nothing more is replayed; run it again later."""
+    """Redis could not take the events, or not enough replicas confirmed them in time:
+    nothing more is replayed; run it again later (what was published is stored once)."""
 
 
 def credential(plan: Plan, source: str) -> Credential:
@@ -61,9 +62,16 @@ def context(plan: Plan, letter: StoredLetter) -> Context:
     return Context(plan, fields[b"source"].decode(), at, agency)
 
 
-async def replay(redis: aredis.Redis, plan: Plan, signer: EntrySigner, dry_run: bool = False) -> ReplayReport:
+async def replay(
+    redis: aredis.Redis,
+    plan: Plan,
+    signer: EntrySigner,
+    dry_run: bool = False,
+    wait: ReplicaWait | None = None,
+) -> ReplayReport:
+    """Replay every replayable letter; with ``wait``, each publish waits for replicas as ingest's do."""
     box = DeadLetterBox(redis)
-    submission = Submission(plan, signer, EventPublisher(redis))
+    submission = Submission(plan, signer, EventPublisher(redis, wait=wait))
     report = ReplayReport()
     after = b"-"
     while letters := await box.letters(after, PAGE):
@@ -89,6 +97,8 @@ async def _one(
     except RecordError as exc:
         report.still_dead[exc.problem.reason] += 1
         return False
+    except NotReplicated as exc:
+        raise StreamUnavailable(str(exc.detail)) from None
     except ApiError as exc:
         report.still_dead["out_of_scope" if exc.status == 403 else "invalid_event"] += 1
         return False
