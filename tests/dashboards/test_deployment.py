@@ -43,6 +43,7 @@ def test_compose_file_is_valid_and_complete() -> None:
         "grafana",
         "grafana-plugins",
         "alertmanager",
+        "alertmanager-2",
         "prometheus",
         "ingest",
         "metrics",
@@ -54,13 +55,14 @@ def test_compose_file_is_valid_and_complete() -> None:
         "clickhouse",
         "grafana",
         "alertmanager",
+        "alertmanager-2",
         "prometheus",
         "ingest",
         "metrics",
         "alerts",
     ):
         assert "healthcheck" in services[name], name
-    for name in ("redis", "clickhouse", "grafana", "alertmanager", "prometheus"):
+    for name in ("redis", "clickhouse", "grafana", "alertmanager", "alertmanager-2", "prometheus"):
         assert re.search(r":\d+\.\d+\.\d+", services[name]["image"]) or re.search(
             r":v\d+\.\d+\.\d+", services[name]["image"]
         ), name
@@ -90,6 +92,25 @@ def test_compose_file_is_valid_and_complete() -> None:
     assert copier["image"] == grafana["image"]
     assert any(str(v).endswith("deploy/grafana/plugins:/offline:ro") for v in copier["volumes"])
     assert grafana["depends_on"]["grafana-plugins"]["condition"] == "service_completed_successfully"
+
+
+def test_alertmanager_is_a_pair_and_everyone_posts_to_both_peers() -> None:
+    """Alertmanager's HA: two peers in one gossip cluster, one configuration, and every
+    alert sent to every peer (by alerts and by Prometheus), never through a balancer."""
+    services = rendered()["services"]  # type: ignore[index]
+    first, second = services["alertmanager"], services["alertmanager-2"]
+    assert "--cluster.peer=alertmanager-2:9094" in first["command"]
+    assert "--cluster.peer=alertmanager:9094" in second["command"]
+    for peer in (first, second):
+        assert "--cluster.listen-address=0.0.0.0:9094" in peer["command"]
+        assert peer["image"] == first["image"] and peer["volumes"][0] == first["volumes"][0]
+    assert first["volumes"][1] != second["volumes"][1], "each its own data"
+    for name in ("ingest", "metrics", "alerts"):
+        urls = services[name]["environment"]["TTHC_ALERTMANAGER_URL"]
+        assert urls == "http://alertmanager:9093,http://alertmanager-2:9093", name
+    prometheus = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text(encoding="utf-8"))
+    [targets] = prometheus["alerting"]["alertmanagers"][0]["static_configs"]
+    assert targets["targets"] == ["alertmanager:9093", "alertmanager-2:9093"]
 
 
 def test_every_variable_the_compose_file_uses_is_in_env_example() -> None:

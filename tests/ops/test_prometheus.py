@@ -48,7 +48,7 @@ def test_promtool_accepts_the_config_and_the_rules_behave() -> None:
             ["promtool", "check", "config", str(config)], capture_output=True, text=True, check=False
         )
         assert check.returncode == 0, check.stdout + check.stderr
-        assert "SUCCESS: 6 rules found" in check.stdout + check.stderr
+        assert "SUCCESS: 7 rules found" in check.stdout + check.stderr
     tests = subprocess.run(
         ["promtool", "test", "rules", "rules_test.yml"],
         check=False,

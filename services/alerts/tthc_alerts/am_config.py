@@ -122,7 +122,10 @@ def write(plan: Plan, delivery: Delivery, directory: Path) -> Path:
         TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8"
     )
     config = directory / "alertmanager.yml"
-    header = f"# Rendered by `tthc alertmanager-config` from {Path(plan.source).name}: edit the plan, not this file.\n"
+    header = (
+        f"# Rendered by `tthc alertmanager-config` from {Path(plan.source).name}: edit the plan, not this file.\n"
+        "# Every peer of an Alertmanager cluster runs this same file: the peers dedupe by it.\n"
+    )
     config.write_text(
         header + yaml.safe_dump(render(plan, delivery), sort_keys=False, allow_unicode=True), encoding="utf-8"
     )

@@ -1,19 +1,31 @@
-"""Handing alerts to Alertmanager: active ones again and again, resolutions until accepted.
+"""Handing alerts to Alertmanager: to every peer of its cluster, each on its own.
 
-Alertmanager forgets an alert that is not posted again before its ``endsAt``; firing
-alerts are therefore posted every ``repost`` with ``endsAt`` a few reposts ahead
-(if this service stops for good, they resolve by themselves). A change is posted at
-once. When Alertmanager is down, evaluation goes on; delivery retries with backoff and
-posts what is still true when it is back. Notifications, repeats, grouping and
-silences are Alertmanager's.
+Alertmanager's high availability needs every alert sent to every peer, never through a
+balancer: the peers do not share alerts, only silences and the notification log (who was
+told what), and each one notifies only what the log says no peer has notified yet.
+``TTHC_ALERTMANAGER_URL`` therefore lists every peer, and each peer gets its own loop here,
+with its own client, timeouts and backoff: a peer down or hanging delays no other.
+
+Alertmanager forgets an alert that is not posted again before its ``endsAt``; firing alerts
+are therefore posted to each peer every ``repost`` with ``endsAt`` a few reposts ahead (if
+this service stops for good, they resolve by themselves). A change is posted at once, alone
+(with the other changes the peer has not accepted): a province has thousands of firing
+alerts, and posting them all at every change kept the alert that just fired waiting behind
+them for tens of seconds. A change leaves the outbox (``tthc:alerts:outbox``) once every peer has accepted it as it
+still is; until then each peer that has not is sent it again. When a peer is back, it is
+sent what is still true. Notifications, repeats, grouping and silences are Alertmanager's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tthc_contract.lease import LeaseLost
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
@@ -25,71 +37,149 @@ from .records import for_alertmanager
 from .state_store import Record
 
 log = get_logger("tthc.alerts.delivery")
+BACKOFF_MAX_S = 30.0
+
+
+@dataclass(eq=False)
+class Peer:
+    """One Alertmanager of the cluster, and what it has accepted of the outbox."""
+
+    client: AlertmanagerClient
+    changed: asyncio.Event
+    accepted: dict[str, Record] = field(default_factory=dict)
+    failing: str | None = None
+    last_delivered_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return self.client.name
 
 
 class Deliverer:
     def __init__(
-        self, engine: AlertEngine, client: AlertmanagerClient, plan: Plan, *, repost_s: float, source_url: str
+        self,
+        engine: AlertEngine,
+        clients: AlertmanagerClient | Sequence[AlertmanagerClient],
+        plan: Plan,
+        *,
+        repost_s: float,
+        source_url: str,
     ) -> None:
         self.engine = engine
-        self.client = client
+        listed = [clients] if isinstance(clients, AlertmanagerClient) else list(clients)
+        self.peers = [Peer(client, engine.subscribe()) for client in listed]
         self.plan = plan
         self.repost_s = repost_s
         self.keep_alive = timedelta(seconds=max(5 * repost_s, 60))
         self.source_url = source_url
-        self.failing: str | None = None
-        self.last_delivered_at: datetime | None = None
 
-    async def deliver_once(self, now: datetime | None = None) -> int:
+    @property
+    def failing(self) -> str | None:
+        """What fails, peer by peer; None when every peer accepted its last post."""
+        failures = [f"{p.name}: {p.failing}" for p in self.peers if p.failing is not None]
+        return "; ".join(failures) or None
+
+    async def deliver_once(self, now: datetime | None = None, *, full: bool = True) -> int:
+        """One post to every peer at once; raises ``DeliveryFailed`` if any failed."""
+        outcomes = await asyncio.gather(
+            *(self.deliver_to(p, now, full=full) for p in self.peers), return_exceptions=True
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        for error in errors:
+            if not isinstance(error, DeliveryFailed):
+                raise error
+        if errors:
+            raise DeliveryFailed("; ".join(str(e) for e in errors))
+        return max((o for o in outcomes if isinstance(o, int)), default=0)
+
+    async def deliver_to(self, peer: Peer, now: datetime | None = None, *, full: bool = True) -> int:
+        """Post to ``peer`` the changes it has not accepted yet, and (``full``) every firing alert."""
         now = now or datetime.now(UTC)
         async with self.engine.lock:  # the queued changes and the records of one same state
             outbox = await self.engine.store.outbox()
-            records = [r for r in self.engine.records.values() if r.status == "firing" or r.id in outbox]
+            owed = [self.engine.records[i] for i in outbox if i in self.engine.records]
+            records = [r for r in owed if peer.accepted.get(r.id) != r]
+            if full:
+                records += [
+                    r for r in self.engine.records.values() if r.status == "firing" and r.id not in outbox
+                ]
         payload = [
             for_alertmanager(r, self.plan.names[r.unit], now, self.keep_alive, self.source_url)
             for r in records
         ]
-        if payload:
-            try:
-                await self.client.post(payload)
-            except DeliveryFailed:
-                om.POSTS.labels("failed").inc()
-                raise
-            om.POSTS.labels("ok").inc()
-        elif not await self.client.ready():
-            # Nothing to post: ask anyway, so that an Alertmanager gone is known before it is needed.
-            raise DeliveryFailed(f"Alertmanager at {self.client.url} does not answer /-/ready")
-        await self._done(outbox, records)
-        self.last_delivered_at = now
+        try:
+            await self._post(peer, payload)
+        except DeliveryFailed:
+            om.ALERTMANAGER_UP.labels(peer.name).set(0)
+            raise
+        om.ALERTMANAGER_UP.labels(peer.name).set(1)
+        peer.accepted.update((r.id, r) for r in records if r.id in outbox)
+        await self._done(outbox)
+        peer.last_delivered_at = now
         return len(payload)
 
-    async def _done(self, outbox: set[str], posted: list[Record]) -> None:
-        """Unqueue what was posted as it still is; a change made during the post stays queued."""
-        as_posted = {r.id: r for r in posted}
+    async def _post(self, peer: Peer, payload: list[dict[str, object]]) -> None:
+        if not payload:
+            # Nothing to post: ask anyway, so that a peer gone is known before it is needed.
+            if not await peer.client.ready():
+                raise DeliveryFailed(f"Alertmanager at {peer.name} does not answer /-/ready")
+            return
+        try:
+            await peer.client.post(payload)
+        except DeliveryFailed:
+            om.POSTS.labels(peer.name, "failed").inc()
+            raise
+        om.POSTS.labels(peer.name, "ok").inc()
+
+    async def _done(self, outbox: Iterable[str]) -> None:
+        """Unqueue the changes every peer accepted as they still are; a change made during a
+        post, or one a peer has not accepted yet, stays queued."""
         async with self.engine.lock:
-            await self.engine.store.delivered(
-                i for i in outbox if self.engine.records.get(i) == as_posted.get(i)
-            )
+            done = [
+                i
+                for i in outbox
+                if (r := self.engine.records.get(i)) is None
+                or all(p.accepted.get(i) == r for p in self.peers)
+            ]
+            await self.engine.store.delivered(done)
+        for peer in self.peers:
+            for i in done:
+                peer.accepted.pop(i, None)
 
     async def run(self) -> None:
-        delay = 1.0
+        """Every peer's loop, until cancelled (or until the evaluator's lease is lost)."""
+        async with asyncio.TaskGroup() as peers:
+            for peer in self.peers:
+                peers.create_task(self._run_peer(peer))
+
+    async def _run_peer(self, peer: Peer) -> None:
+        delay, next_full = 1.0, 0.0
         while True:
-            self.engine.changed.clear()
+            peer.changed.clear()
+            # Everything at start, every ``repost`` and after a failure; else the changes only.
+            full = peer.failing is not None or time.monotonic() >= next_full
             try:
-                await self.deliver_once()
+                await self.deliver_to(peer, full=full)
+                if full:
+                    next_full = time.monotonic() + self.repost_s
+            except LeaseLost:
+                return  # no longer the evaluator: the lease's holder delivers
             except (DeliveryFailed, *REDIS_ERRORS) as exc:
-                if self.failing is None:
+                if peer.failing is None:
                     log.error(
-                        "alertmanager.unavailable", error=str(exc)[:300], action="retrying with backoff"
+                        "alertmanager.unavailable",
+                        peer=peer.name,
+                        error=str(exc)[:300],
+                        action="retrying this peer with backoff; the others go on",
                     )
-                self.failing = str(exc)
+                peer.failing = str(exc)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, BACKOFF_MAX_S)
                 continue
-            if self.failing is not None:
-                log.info("alertmanager.recovered")
-                self.failing = None
+            if peer.failing is not None:
+                log.info("alertmanager.recovered", peer=peer.name)
+                peer.failing = None
             delay = 1.0
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.repost_s):
-                    await self.engine.changed.wait()
+                async with asyncio.timeout(max(0.0, next_full - time.monotonic())):
+                    await peer.changed.wait()

@@ -34,7 +34,7 @@ class AlertEngine:
         self.store = store
         self.rules = Rules(plan.alerts.min_cases, plan.alerts.pending, plan.alerts.recovery_margin)
         self.records: dict[str, Record] = {}
-        self.changed = asyncio.Event()
+        self._listeners: list[asyncio.Event] = []
         self.on_change = on_change or []
         self.lock = asyncio.Lock()
         """Held while the state changes (in Redis, then in memory): delivery reads both under it."""
@@ -42,6 +42,12 @@ class AlertEngine:
     async def start(self) -> None:
         self.records = await self.store.load()
         log.info("alerts.state_loaded", alerts=len(self.records))
+
+    def subscribe(self) -> asyncio.Event:
+        """An event set at every change (each deliverer of a peer clears its own)."""
+        event = asyncio.Event()
+        self._listeners.append(event)
+        return event
 
     def watched(self, now: datetime) -> set[str]:
         return {period_of(now, kind).code for kind in self.plan.alerts.period_kinds}
@@ -135,7 +141,8 @@ class AlertEngine:
         if changed:
             for record in changed:
                 log.info("alert.changed", id=record.id, status=record.status)
-            self.changed.set()
+            for event in self._listeners:
+                event.set()
             for hook in self.on_change:
                 await hook(changed)
 

@@ -6,7 +6,9 @@
   so a resolution is never lost;
 - ``tthc:alerts:warned``: the due-soon items already warned about.
 
-Each change of status is written with its ``tthc:alerts`` entry in one transaction.
+Each change of status is written with its ``tthc:alerts`` entry in one atomic step. With a
+lease (``tthc_contract.lease``), every write is fenced: applied only while this instance
+holds the evaluator's lease, so an evaluator that stalled and was replaced writes nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import orjson
 import redis.asyncio as aredis
 
+from tthc_contract.lease import Fence, Unfenced, Writes
 from tthc_contract.streams import ALERTS, ALERTS_MAXLEN, BODY_FIELD
 
 from .evaluator import Alert
@@ -31,8 +34,9 @@ WARNED = "tthc:alerts:warned"
 
 
 class AlertStore:
-    def __init__(self, redis: aredis.Redis) -> None:
+    def __init__(self, redis: aredis.Redis, fence: Fence | None = None) -> None:
         self.redis: Any = redis  # replies are bytes (decode_responses off); the stubs say bytes | str
+        self.fence = fence or Unfenced(redis)
 
     async def load(self) -> dict[str, Record]:
         raw = await self.redis.hgetall(STATE)
@@ -41,26 +45,22 @@ class AlertStore:
     async def save(self, keep: Iterable[Record], changed: Iterable[Record], forget: Iterable[str]) -> None:
         """Persist ``keep``; publish and queue for delivery ``changed``; drop ``forget``."""
         keep, changed, forget = list(keep), list(changed), list(forget)
-        if not (keep or changed or forget):
-            return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if keep:
-                pipe.hset(STATE, mapping={r.id: orjson.dumps(dump(r)) for r in keep})
-            if forget:
-                pipe.hdel(STATE, *forget)
-            for record in changed:
-                entry = {BODY_FIELD: orjson.dumps(public(record))}
-                pipe.xadd(ALERTS, entry, maxlen=ALERTS_MAXLEN, approximate=True)
-                pipe.sadd(OUTBOX, record.id)
-            await pipe.execute()
+        writes = Writes()
+        if keep:
+            writes.hset(STATE, {r.id: orjson.dumps(dump(r)) for r in keep})
+        if forget:
+            writes.hdel(STATE, forget)
+        for record in changed:
+            writes.xadd(ALERTS, {BODY_FIELD: orjson.dumps(public(record))}, maxlen=ALERTS_MAXLEN)
+        if changed:
+            writes.sadd(OUTBOX, [r.id for r in changed])
+        await self.fence.write(writes)
 
     async def outbox(self) -> set[str]:
         return {m.decode() for m in await self.redis.smembers(OUTBOX)}
 
     async def delivered(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        if ids:
-            await self.redis.srem(OUTBOX, *ids)
+        await self.fence.write(Writes().srem(OUTBOX, ids))
 
     async def warned(self, unit: str) -> set[str]:
         prefix = f"{unit}\x1f"
@@ -70,8 +70,7 @@ class AlertStore:
 
     async def remember_warned(self, unit: str, items: Iterable[dict[str, str]]) -> None:
         mapping = {f"{unit}\x1f{item['code']}": item["due"] for item in items}
-        if mapping:
-            await self.redis.hset(WARNED, mapping=mapping)
+        await self.fence.write(Writes().hset(WARNED, mapping))
 
     async def forget_warned_before(self, instant: datetime) -> None:
         """Items whose deadline passed can no longer be warned about: forget them."""
@@ -80,5 +79,4 @@ class AlertStore:
             for k, due in (await self.redis.hgetall(WARNED)).items()
             if datetime.fromisoformat(due.decode()) < instant
         ]
-        if stale:
-            await self.redis.hdel(WARNED, *stale)
+        await self.fence.write(Writes().hdel(WARNED, stale))
