@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis.asyncio as aredis
 import yaml
 
+from tthc_contract.lease import Lease, LeaseLost
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan, parse_plan
-from tthc_metrics.reports.delivery import ReportDelivery, Smtp
+from tthc_metrics.reports.delivery import DELIVERED, ReportDelivery, Smtp
 from tthc_metrics.reports.pool import RenderPool, ReportsBusy
 from tthc_metrics.reports.service import ReportBuilder
 from tthc_metrics.store import Store
@@ -32,11 +35,16 @@ def plan_mailing(*to: str) -> Plan:
 
 
 def delivery(
-    store: Store, plan: Plan, directory: Path, mailbox: Mailbox, renders: RenderPool | None = None
+    store: Store,
+    plan: Plan,
+    directory: Path,
+    mailbox: Mailbox,
+    renders: RenderPool | None = None,
+    **shared: Any,
 ) -> ReportDelivery:
     """A new one for each "start" of metrics: only the directory is kept between them."""
     smtp = Smtp(f"127.0.0.1:{mailbox.port}", "tthc-bao-cao@dongphu.local", require_tls=False)
-    return ReportDelivery(ReportBuilder(store, plan), plan, directory, smtp, renders)
+    return ReportDelivery(ReportBuilder(store, plan), plan, directory, smtp, renders, **shared)
 
 
 async def test_sent_once_when_the_period_closes_and_not_again_after_a_restart(
@@ -111,3 +119,27 @@ async def test_a_busy_render_pool_puts_the_report_off_to_the_next_check(
         assert mailbox.messages == [] and not (tmp_path / "2026-03-ky" / "delivered.json").exists()
     finally:
         renders.close()
+
+
+async def test_another_instance_on_another_machine_sends_nothing_twice(
+    writer: Writer, store: Store, redis: aredis.Redis, tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """The marker is in Redis too: an instance with a folder of its own (another machine)
+    that takes the lease over after the first delivered sends nothing again; the first one's
+    marker was written fenced by its lease, and a marker written without the lease is refused."""
+    await store_events(writer, march_history())
+    plan, day = plan_mailing("chutich@dongphu.gov.vn"), datetime(2026, 3, 16, 8, 0, tzinfo=LOCAL_TZ)
+    first, second = Lease(redis, "reports", holder="a"), Lease(redis, "reports", holder="b")
+    assert await first.acquire()
+    one = delivery(store, plan, tmp_path / "a", mailbox, redis=redis, fence=first)
+    assert await one.deliver_due(day) == tmp_path / "a" / "2026-03-ky"
+    assert len(mailbox.messages) == 1 and await redis.hexists(DELIVERED, "2026-03/ky")
+    assert await first.release() and await second.acquire()
+    other = delivery(store, plan, tmp_path / "b", mailbox, redis=redis, fence=second)
+    assert await other.deliver_due(day) is None
+    assert len(mailbox.messages) == 1 and not (tmp_path / "b").exists()
+    await redis.delete(DELIVERED)
+    stale = delivery(store, plan, tmp_path / "c", mailbox, redis=redis, fence=first)  # lease lost
+    with pytest.raises(LeaseLost):
+        await stale.deliver_due(day)
+    assert not await redis.hexists(DELIVERED, "2026-03/ky"), "a writer without the lease changes nothing"

@@ -7,10 +7,13 @@ import os
 import socket
 import time
 
+import redis.asyncio as aredis
+
 from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.durations import parse_duration
 from tthc_contract.heap import settle_startup_heap
 from tthc_contract.http_server import install_stop_signals, serve
+from tthc_contract.lease import Lease
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect_settings
@@ -50,7 +53,9 @@ def watch_health(state: ApiState, writer: Writer, snapshots: SnapshotPublisher) 
     om.SNAPSHOT_AGE.set_function(lambda: time.time() - (snapshots.last_at or started))
 
 
-def report_delivery(settings: Settings, store: Store, plan: Plan, renders: RenderPool) -> ReportDelivery:
+def report_delivery(
+    settings: Settings, store: Store, plan: Plan, renders: RenderPool, *, redis: aredis.Redis, lease: Lease
+) -> ReportDelivery:
     smtp = Smtp(
         settings.smtp_smarthost,
         settings.smtp_from,
@@ -58,7 +63,17 @@ def report_delivery(settings: Settings, store: Store, plan: Plan, renders: Rende
         settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         settings.smtp_require_tls,
     )
-    return ReportDelivery(ReportBuilder(store, plan), plan, settings.data_dir / "reports", smtp, renders)
+    directory = settings.data_dir / "reports"
+    return ReportDelivery(
+        ReportBuilder(store, plan), plan, directory, smtp, renders, redis=redis, fence=lease
+    )
+
+
+def grafana_reader(settings: Settings) -> tuple[str, str] | None:
+    """The read-only ClickHouse user Grafana's data source logs in as, when one is set."""
+    if settings.clickhouse_grafana_user and settings.clickhouse_grafana_password:
+        return settings.clickhouse_grafana_user, settings.clickhouse_grafana_password.get_secret_value()
+    return None
 
 
 async def run(settings: Settings) -> None:
@@ -90,6 +105,7 @@ async def run(settings: Settings) -> None:
         min_gap_s=settings.metrics_snapshot_min_gap_ms / 1000,
         results=results,
         check_s=settings.metrics_snapshot_check_s,
+        lease=Lease(redis, "snapshots", holder=name),  # one publisher over all instances
     )
 
     async def on_stored(count: int, changed: Changed) -> None:
@@ -124,33 +140,37 @@ async def run(settings: Settings) -> None:
     stop = asyncio.Event()
     install_stop_signals(stop)
     server = asyncio.create_task(serve(api, settings.metrics_host, settings.metrics_port, stop))
-    publishing: asyncio.Task[None] | None = None
+    tasks: list[asyncio.Task[None]] = []
     try:
-        reader = None
-        if settings.clickhouse_grafana_user and settings.clickhouse_grafana_password:
-            reader = (
-                settings.clickhouse_grafana_user,
-                settings.clickhouse_grafana_password.get_secret_value(),
-            )
-        if await prepare_store(store, plan, stop, api_state, claims, reader=reader):
+        if await prepare_store(store, plan, stop, api_state, claims, reader=grafana_reader(settings)):
             settle_startup_heap()
+            renders: RenderPool = api.state.render_pool
+            mailing = Lease(redis, "reports", holder=name)  # one instance mails the monthly report
+            tasks.append(asyncio.create_task(renders.start()))  # the workers, off the loop
             await consumer.start()
             await archive.start()
-            publishing = asyncio.create_task(snapshots.run())
-            sampling = asyncio.create_task(run_sampler(redis, settings.metrics_ops_sample_s))
-            trimming = asyncio.create_task(StreamTrimmer(redis).run(settings.metrics_trim_s))
-            delivering = asyncio.create_task(
-                report_delivery(settings, store, plan, api.state.render_pool).run()
-            )
+            tasks += [
+                asyncio.create_task(snapshots.run()),
+                asyncio.create_task(run_sampler(redis, settings.metrics_ops_sample_s)),
+                asyncio.create_task(StreamTrimmer(redis).run(settings.metrics_trim_s)),
+                asyncio.create_task(
+                    mailing.lead(
+                        report_delivery(settings, store, plan, renders, redis=redis, lease=mailing).run
+                    )
+                ),
+            ]
             log.info("metrics.started", consumer=consumer.name, flush_rows=settings.metrics_flush_rows)
         await stop.wait()
     finally:
         log.info("metrics.stopping")
-        if publishing is not None:
+        if tasks:
             await consumer.stop()
             await archive.stop()
-            for task in (publishing, sampling, trimming, delivering):
+            for task in tasks:
                 task.cancel()
+            # Waited for: the leases (snapshots, report mail) are released on the way out, so
+            # another instance takes over at once rather than when they expire.
+            await asyncio.gather(*tasks, return_exceptions=True)
         stop.set()
         await server
         await redis.aclose()

@@ -115,20 +115,27 @@ def counts(store: Store, units: list[str], period: Span, at: datetime) -> dict[s
 
 
 def counts_by_unit(
-    store: Store, plan: Plan, periods: Sequence[Span], at: datetime, units: Sequence[str] | None = None
+    store: Store,
+    plan: Plan,
+    periods: Sequence[Span],
+    at: datetime,
+    units: Sequence[str] | None = None,
+    *,
+    role: str = "read",
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Counts of each unit (its subtree) for several periods: {(unit, period code): counts};
     every unit of the plan, or those given."""
     wanted = sorted(units if units is not None else plan.unit_codes)
     members = sorted({d for u in wanted for d in plan.descendants(u)})
-    ancestors = [[a for a in plan.ancestors(m) if a in set(wanted)] for m in members]
+    chosen = set(wanted)
+    ancestors = [[a for a in plan.ancestors(m) if a in chosen] for m in members]
     params = {"units": members, "members": members, "ancestors": ancestors, "at": sql_instant(at)}
     result: dict[tuple[str, str], dict[str, Any]] = {}
     for period in periods:
         for unit in wanted:
             result[(unit, period.code)] = {}
         for kind in (CASES, FEEDBACK):
-            _by_unit(store, kind, CellRange.of(period), params, into=result, code=period.code)
+            _by_unit(store, kind, CellRange.of(period), params, into=result, code=period.code, role=role)
     return result
 
 
@@ -140,13 +147,14 @@ def _by_unit(
     *,
     into: dict[tuple[str, str], dict[str, Any]],
     code: str,
+    role: str,
 ) -> None:
     sums = read_sums(kind)
     sql = (
         "SELECT arrayJoin({ancestors:Array(Array(String))}[indexOf({members:Array(String)}, unit)]) AS rollup_unit, "
         f"{', '.join(sums)} FROM ({cells_from(kind, cells)}) GROUP BY rollup_unit"
     )
-    rows = store.call("read", lambda c: c.query(sql, parameters=params).result_rows)
+    rows = store.call(role, lambda c: c.query(sql, parameters=params).result_rows)
     names = [s.rsplit(" AS ", 1)[1] for s in sums]
     empty: dict[str, Any] = {name: ([] if name in kind.sets else 0) for name in names}
     for key in [k for k in into if k[1] == code]:
@@ -157,7 +165,9 @@ def _by_unit(
         )
 
 
-def due_soon(store: Store, units: list[str], at: datetime, until: datetime) -> list[DueItem]:
+def due_soon(
+    store: Store, units: list[str], at: datetime, until: datetime, role: str = "read"
+) -> list[DueItem]:
     """Unresolved cases and feedback items of ``units`` whose due time falls in (at, until]."""
     # ORDER BY after UNION ALL would sort the last SELECT only: sort the whole union.
     sql = """
@@ -175,7 +185,7 @@ def due_soon(store: Store, units: list[str], at: datetime, until: datetime) -> l
         ORDER BY due_at, kind, code
     """
     params = {"at": sql_instant(at), "until": sql_instant(until), "units": units}
-    rows = store.call("read", lambda c: c.query(sql, parameters=params).result_rows)
+    rows = store.call(role, lambda c: c.query(sql, parameters=params).result_rows)
     return [DueItem(r[0], r[1], r[2], r[3].replace(tzinfo=UTC), r[4].replace(tzinfo=UTC), r[5]) for r in rows]
 
 
@@ -208,5 +218,5 @@ def units_with_due_between(store: Store, since: datetime, at: datetime, due_soon
         f"SELECT DISTINCT unit FROM {kind.month_table} FINAL WHERE notEmpty(pending) AND {crossed}"
         for kind in (CASES, FEEDBACK)
     )
-    rows = store.call("read", lambda c: c.query(sql).result_rows)
+    rows = store.call("snapshots", lambda c: c.query(sql).result_rows)
     return {str(row[0]) for row in rows}

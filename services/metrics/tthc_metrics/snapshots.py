@@ -11,6 +11,11 @@ The work follows what changed, not the size of the plan:
   the last check, and computes those units again;
 - every ``interval`` (and when a new month begins) all units are published, so that a
   consumer that starts, or a snapshot lost, is repaired.
+
+With several metrics instances, one publishes: the holder of the lease
+``tthc:lease:snapshots`` (``tthc_contract.lease``), each of its writes fenced by the lease's
+token. The others hand it the units their own flushes changed (``tthc:snapshots:dirty``,
+taken at its next check) and take over within 15 s when it dies, with a full publish.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from typing import Any
 import orjson
 import redis.asyncio as aredis
 
+from tthc_contract.lease import Lease, Unfenced, Writes
 from tthc_contract.logs import get_logger
+from tthc_contract.periods import Period
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.streams import (
@@ -42,6 +49,11 @@ from .results import RecentResults
 from .store import Store, StoreUnavailable
 
 log = get_logger("tthc.metrics.snapshots")
+HANDED_OVER = "tthc:snapshots:dirty"
+"""Units changed by the flushes of instances that do not publish (``*``: all of them)."""
+ENTRIES_PER_WRITE = 500
+Entry = tuple[bytes, bytes]
+"""A stream entry to write: its kind and its body (JSON)."""
 
 
 def due_soon_body(unit: str, at: datetime, within_s: float, items: list[reads.DueItem]) -> dict[str, Any]:
@@ -63,6 +75,12 @@ def due_soon_body(unit: str, at: datetime, within_s: float, items: list[reads.Du
     }
 
 
+def _seconds(entry_id: object) -> float:
+    """A stream entry's id (``<ms>-<seq>``) as seconds since the epoch."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    return int(text.split("-")[0]) / 1000
+
+
 class SnapshotPublisher:
     def __init__(
         self,
@@ -74,8 +92,12 @@ class SnapshotPublisher:
         min_gap_s: float,
         results: RecentResults | None = None,
         check_s: float = 5.0,
+        lease: Lease | None = None,
     ) -> None:
         self.check_s = check_s
+        self.lease = lease
+        """With a lease, only its holder publishes (several metrics instances)."""
+        self._fence = lease or Unfenced(redis)
         self._periods: set[str] = set()
         self.results = results or RecentResults(0)
         self.store = store
@@ -114,7 +136,13 @@ class SnapshotPublisher:
         return units
 
     async def run(self) -> None:
-        next_full = 0.0
+        if self.lease is None:
+            await self._publishing()
+        else:
+            await self.lease.lead(self._publishing, standby=self._standing_by)
+
+    async def _publishing(self) -> None:
+        next_full = 0.0  # a holder starts with every unit
         while True:
             full = time.monotonic() >= next_full
             if not full:
@@ -127,6 +155,7 @@ class SnapshotPublisher:
             at = datetime.now(UTC)
             full = full or time.monotonic() >= next_full or self._new_periods(at)
             try:
+                await self._take_handed_over()
                 await self.publish(full=full, at=at, units=None if full else await self._units_to_compute(at))
             except (StoreUnavailable, *REDIS_ERRORS) as exc:
                 log.warning("metrics.snapshot_failed", error=str(exc)[:300])
@@ -153,10 +182,22 @@ class SnapshotPublisher:
         wanted = sorted(units if units is not None else self.plan.unit_codes)
         if not wanted:
             return 0
-        counts = await asyncio.to_thread(reads.counts_by_unit, self.store, self.plan, periods, at, wanted)
+        # The reads and the bodies (thousands of them for a province) in a worker thread:
+        # never on the event loop, which serves the API and stores events meanwhile.
+        entries, seen = await asyncio.to_thread(self._entries, full, at, periods, wanted, generation)
+        await self._xadd(entries)
+        self._published.update(seen)  # only once published: a failed write is retried next time
+        self.last_at = time.time()
+        return len(entries)
+
+    def _entries(
+        self, full: bool, at: datetime, periods: list[Period], wanted: list[str], generation: int
+    ) -> tuple[list[Entry], dict[tuple[str, str], Any]]:
+        """The entries to write (blocking: store reads), and every body's indicators seen."""
+        counts = reads.counts_by_unit(self.store, self.plan, periods, at, wanted, role="snapshots")
         for (unit_code, period_code), unit_counts in counts.items():
             self.results.put(unit_code, period_code, generation, at, unit_counts)
-        entries: list[tuple[bytes, dict[str, Any]]] = []
+        entries: list[Entry] = []
         seen: dict[tuple[str, str], Any] = {}
         for unit in wanted:
             for period in periods:
@@ -165,31 +206,64 @@ class SnapshotPublisher:
                 )
                 seen[(unit, period.code)] = body["indicators"]
                 if full or self._published.get((unit, period.code)) != body["indicators"]:
-                    entries.append((KIND_SNAPSHOT.encode(), body))
-        entries += await self._due_soon(at, full, seen, wanted)
-        await self._xadd(entries)
-        self._published.update(seen)  # only once published: a failed write is retried next time
-        self.last_at = time.time()
-        return len(entries)
+                    entries.append((KIND_SNAPSHOT.encode(), orjson.dumps(body)))
+        entries += self._due_soon(at, full, seen, wanted)
+        return entries, seen
 
-    async def _due_soon(
+    def _due_soon(
         self, at: datetime, full: bool, seen: dict[tuple[str, str], Any], units: list[str]
-    ) -> list[tuple[bytes, dict[str, Any]]]:
+    ) -> list[Entry]:
         within = self.plan.alerts.due_soon
-        items = await asyncio.to_thread(reads.due_soon, self.store, units, at, at + within)
+        by_unit: dict[str, list[reads.DueItem]] = {}
+        for item in reads.due_soon(self.store, units, at, at + within, "snapshots"):
+            by_unit.setdefault(item.unit, []).append(item)
         out = []
         for unit in units:
-            own = [i for i in items if i.unit == unit]
+            own = by_unit.get(unit, [])
             seen[(unit, "due_soon")] = [i.code for i in own]
             if full or self._published.get((unit, "due_soon")) != seen[(unit, "due_soon")]:
-                out.append((KIND_DUE_SOON.encode(), due_soon_body(unit, at, within.total_seconds(), own)))
+                body = due_soon_body(unit, at, within.total_seconds(), own)
+                out.append((KIND_DUE_SOON.encode(), orjson.dumps(body)))
         return out
 
-    async def _xadd(self, entries: list[tuple[bytes, dict[str, Any]]]) -> None:
-        if not entries:
+    async def _xadd(self, entries: list[Entry]) -> None:
+        """Written only while this instance holds the lease (if it has one): fenced."""
+        for start in range(0, len(entries), ENTRIES_PER_WRITE):
+            writes = Writes()
+            for kind, body in entries[start : start + ENTRIES_PER_WRITE]:
+                fields = {KIND_FIELD: kind, BODY_FIELD: body}
+                writes.xadd(INDICATORS, fields, maxlen=INDICATORS_MAXLEN)
+            await self._fence.write(writes)
+
+    async def _standing_by(self) -> None:
+        """Another instance publishes: hand it what this one's flushes changed, and keep
+        ``last_at`` as the time of the newest entry on the stream (the holder's)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.check_s):
+                    await self._dirty.wait()
+            self._dirty.clear()
+            units = {"*"} if self._everything else set(self._units)
+            self._everything, self._units = False, set()
+            try:
+                if units:
+                    await self.redis.sadd(HANDED_OVER, *units)
+                newest = await self.redis.xrevrange(INDICATORS, count=1)
+                if newest:
+                    self.last_at = _seconds(newest[0][0])
+            except REDIS_ERRORS as exc:
+                self.mark_dirty(None if "*" in units else units)  # handed over at the next try
+                log.warning("metrics.snapshot_handover_failed", error=str(exc)[:300])
+
+    async def _take_handed_over(self) -> None:
+        """The units other instances changed, for this one (the holder) to compute."""
+        if self.lease is None:
             return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for kind, body in entries:
-                fields = {KIND_FIELD: kind, BODY_FIELD: orjson.dumps(body)}
-                pipe.xadd(INDICATORS, fields, maxlen=INDICATORS_MAXLEN, approximate=True)  # type: ignore[arg-type]
-            await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.smembers(HANDED_OVER)
+            pipe.delete(HANDED_OVER)
+            members, _ = await pipe.execute()
+        units = {m.decode() for m in members}
+        if "*" in units:
+            self._everything = True
+        self._units |= units - {"*"}

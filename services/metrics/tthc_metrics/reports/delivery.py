@@ -3,10 +3,15 @@
 kept in ``<data dir>/reports/<period>/`` and e-mailed to the plan's ``reports.email`` with
 the SMTP settings Alertmanager uses (``TTHC_SMTP_*``).
 
-A marker (``delivered.json``) written after the e-mail makes a restart send nothing twice; a
-crash between the SMTP server's acceptance and the marker (a few milliseconds) would send
-it once more at the next start. A period closed more than ``CATCH_UP`` ago is not sent late
-(a new deployment does not mail old reports).
+A marker written after the e-mail makes a restart send nothing twice: ``delivered.json`` in
+the folder and, with Redis (as metrics runs it), the field of the kỳ in
+``tthc:reports:delivered``, so that another instance, on another machine, sends nothing
+twice either. With several metrics instances one delivers, the holder of the lease
+``tthc:lease:reports``, and its marker is written fenced by the lease. A crash, or a lease
+lost, between the SMTP server's acceptance and the marker (a few milliseconds) would send it
+once more. A period closed more than ``CATCH_UP`` ago is not sent late (a new deployment does
+not mail old reports). The hash keeps the last ``KEPT`` kỳ (older fields are deleted with
+each new one): a few kilobytes.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
+import redis.asyncio as aredis
+
+from tthc_contract.fenced_writes import Fence, Unfenced, Writes
 from tthc_contract.logs import get_logger
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
@@ -35,6 +44,9 @@ from .service import ReportBuilder
 log = get_logger("tthc.metrics.reports.delivery")
 CATCH_UP = timedelta(days=7)
 CHECK_EVERY_S = 60.0
+DELIVERED = "tthc:reports:delivered"
+"""Hash: kỳ code (``2026-03/ky``) → the marker (JSON), for every instance to read."""
+KEPT = 24
 FORMATS = ("docx", "xlsx", "html")
 
 
@@ -58,9 +70,15 @@ class ReportDelivery:
         directory: Path,
         smtp: Smtp,
         renders: RenderPool | None = None,
+        *,
+        redis: aredis.Redis | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.builder, self.plan, self.directory, self.smtp = builder, plan, directory, smtp
         self.renders = renders
+        self.redis = redis
+        """Where every instance reads and writes the markers (none: the folder's only)."""
+        self.fence: Fence | None = fence or (Unfenced(redis) if redis is not None else None)
 
     async def run(self) -> None:
         while True:
@@ -77,19 +95,31 @@ class ReportDelivery:
         if period is None or today - period.last > CATCH_UP:
             return None
         folder = self.directory / period.code.replace("/", "-")
-        if (folder / "delivered.json").exists():
+        if await self.delivered(period, folder):
             return None
         document, contents = await self.make(period, now)
         files = await asyncio.to_thread(self.write, document, contents, folder)
         recipients = self.plan.spec.reports.email
         if recipients:
             await asyncio.to_thread(self.send, document, files, recipients)
-        marker = {"period": period.code, "generated_at": now.isoformat(), "sent_to": recipients}
-        (folder / "delivered.json").write_text(
-            json.dumps(marker, ensure_ascii=False, indent=2), encoding="utf-8"
+        await self.mark(
+            period, {"period": period.code, "generated_at": now.isoformat(), "sent_to": recipients}, folder
         )
         log.info("reports.delivered", period=period.code, to=recipients, folder=str(folder))
         return folder
+
+    async def delivered(self, period: ReportPeriod, folder: Path) -> bool:
+        if (folder / "delivered.json").exists():
+            return True
+        return self.redis is not None and bool(await self.redis.hexists(DELIVERED, period.code))
+
+    async def mark(self, period: ReportPeriod, marker: dict[str, Any], folder: Path) -> None:
+        text = json.dumps(marker, ensure_ascii=False, indent=2)
+        if self.redis is not None and self.fence is not None:
+            older = sorted(_text(k) for k in await self.redis.hkeys(DELIVERED))[:-KEPT]
+            writes = Writes().hset(DELIVERED, {period.code: text})
+            await self.fence.write(writes.hdel(DELIVERED, older) if older else writes)
+        (folder / "delivered.json").write_text(text, encoding="utf-8")
 
     async def make(self, period: ReportPeriod, now: datetime) -> tuple[ReportDocument, dict[str, bytes]]:
         """The monthly report of the root for ``period``, and its files by format."""
@@ -148,3 +178,7 @@ class ReportDelivery:
             maintype, subtype = types[path.suffix].split(";")[0].split("/")
             message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
         return message
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
