@@ -42,13 +42,16 @@ def redis_server_argv(binary: str, port: int, directory: Path, fsync: str = "alw
 
 
 @contextmanager
-def private_redis(workdir: Path, fsync: str = "always") -> Iterator[str]:
+def private_redis(workdir: Path, fsync: str = "always", *arguments: str) -> Iterator[str]:
+    """A redis-server child process on a free port (``arguments`` added to its command
+    line); yields its URL once it answers."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server is not installed: run 'make redis' first")
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(redis_server_argv(binary, port, workdir, fsync), stdout=subprocess.DEVNULL)
+    argv = [*redis_server_argv(binary, port, workdir, fsync), *arguments]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     try:
         for _ in range(100):
@@ -61,6 +64,21 @@ def private_redis(workdir: Path, fsync: str = "always") -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
+
+
+@contextmanager
+def private_replica(workdir: Path, primary_url: str, fsync: str = "always") -> Iterator[str]:
+    """A redis-server replicating the private Redis at ``primary_url`` (its append-only file on,
+    as deployed); yields its URL once it is in sync."""
+    primary = redis.Redis.from_url(primary_url)
+    port = primary.connection_pool.connection_kwargs["port"]
+    with private_redis(workdir, fsync, "--replicaof", "127.0.0.1", str(port)) as url:
+        deadline = time.monotonic() + 60
+        while redis.Redis.from_url(url).info("replication").get("master_link_status") != "up":
+            if time.monotonic() > deadline:
+                raise SystemExit("the replica did not get in sync with its primary within 60 s")
+            time.sleep(0.05)
+        yield url
 
 
 @contextmanager
@@ -121,3 +139,38 @@ def realistic_events(plan: Plan, count: int, seed: int = 1, run_id: str = "bench
         received += step
     events.sort()
     return [t.event for t in events[:count]]
+
+
+ALERTMANAGER_CONFIG = """route: {receiver: nobody, group_wait: 30s}
+receivers: [{name: nobody}]
+"""
+
+
+@contextmanager
+def private_alertmanager(workdir: Path) -> Iterator[str]:
+    """A private prometheus-alertmanager (no receiver: its API is what is measured)."""
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        raise SystemExit("prometheus-alertmanager is not installed: deploy/local/ensure-alertmanager.sh")
+    (workdir / "alertmanager").mkdir(exist_ok=True)
+    config = workdir / "alertmanager" / "config.yml"
+    config.write_text(ALERTMANAGER_CONFIG, encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, f"--config.file={config}", f"--storage.path={workdir / 'alertmanager'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 import redis
 from tqdm import tqdm
 
@@ -24,9 +23,10 @@ from tthc_contract.events import canonical_json
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner, load_signing_key
-from tthc_contract.streams import EVENTS, METRICS_GROUP
+from tthc_contract.streams import EVENTS
 
 from .fixtures import bench_env, free_port, private_redis, realistic_events, service, workdir
+from .province_load import backfill
 from .report import Report
 
 EVENTS_TOTAL = 1_000_000
@@ -102,32 +102,12 @@ def run_metrics(env: dict[str, str], port: int, redis_url: str, total: int) -> t
 
     Progress is read from the consumer group in Redis, so watching costs metrics nothing.
     """
-    client: Any = redis.Redis.from_url(redis_url)
     with service("metrics", env, f"http://127.0.0.1:{port}/health") as process:
-        proc = psutil.Process(process.pid)
-        peak, first = 0, None
-        with tqdm(total=total, unit="ev", desc="metrics", mininterval=1.0) as bar:
-            while True:
-                peak = max(peak, proc.memory_info().rss)
-                done = _acknowledged(client, total)
-                if done and first is None:
-                    first = (time.perf_counter(), done)
-                bar.update(done - bar.n)
-                if done >= total:
-                    break
-                time.sleep(0.05)
-        assert first is not None
+        rate, peak = backfill(redis_url, process.pid, total, "metrics")
         stored = httpx.get(f"http://127.0.0.1:{port}/v1/status", timeout=60).json()["events_stored"]
         if stored != total:
             raise SystemExit(f"metrics stored {stored} events of {total}")
-        return (total - first[1]) / (time.perf_counter() - first[0]), peak
-
-
-def _acknowledged(client: Any, total: int) -> int:
-    groups = [g for g in client.xinfo_groups(EVENTS) if g["name"] == METRICS_GROUP.encode()]
-    if not groups:
-        return 0
-    return total - int(groups[0]["lag"] or 0) - int(groups[0]["pending"])
+        return rate, peak
 
 
 def query_latency(port: int, samples: int = 100) -> tuple[float, float]:

@@ -8,6 +8,8 @@
    by ``/v1/indicators``), the same questions again, and the province's monthly report in
    every format with ``/health`` measured while it renders.
 4. Memory: Redis before and after, the stream's length, metrics' peak RSS.
+5. Alerts (the alerts service and a private Alertmanager run through the live phase): from
+   the event that crosses a target to the alert active in Alertmanager (``province_alerts``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import redis
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner, load_signing_key
 
-from .fixtures import bench_env, free_port, private_redis, service, workdir
+from .fixtures import bench_env, free_port, private_alertmanager, private_redis, service, workdir
 from .pipeline import raw_insert_rate, raw_read_rate
+from .province_alerts import alert_latency
 from .province_data import history, load, preload, province_plan
 from .province_live import LiveTraffic, freshness, health_during, question_times, report_times
 from .province_load import backfill
@@ -35,6 +38,7 @@ TARGET_FRESH_P95_MS = 250.0
 TARGET_REPORT_S = 10.0
 TARGET_HEALTH_MS = 100.0
 TARGET_RSS_MIB = 2048.0
+TARGET_ALERT_MS = 2000.0
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -79,11 +83,22 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
             report.figure("  ratio to the slower raw rate", rate / slower * 100, "%")
             _memory(report, url, before, loaded, peak)
             _questions(report, plan, port, "after the backfill")
+            alerts_port = free_port()
             with (
+                private_alertmanager(tmp) as alertmanager,
                 service("ingest", env, f"http://127.0.0.1:{ingest_port}/health"),
+                service("alerts", env | {"TTHC_ALERTMANAGER_URL": alertmanager,
+                        "TTHC_ALERTS_PORT": str(alerts_port)}, f"http://127.0.0.1:{alerts_port}/health"),
                 LiveTraffic(plan, ingest_port, args.rate),
-            ):
+            ):  # fmt: skip
                 _live(report, plan, port, ingest_port, args.rate)
+                times = sorted(alert_latency(plan, port, ingest_port, alertmanager))
+                report.figure(
+                    "  alert active in Alertmanager after the crossing event: median",
+                    times[len(times) // 2],
+                    "ms",
+                )
+                report.figure("  alert latency: max", times[-1], "ms", target=TARGET_ALERT_MS, below=True)
 
 
 def _baselines(report: Report, url: str, tmp: Path, total: int) -> float:

@@ -24,6 +24,10 @@ from ..simulate.generator import Generator, Timed
 from ..simulate.profile import build_profiles
 
 DEPARTMENTS = ("hcc", "vp", "kt", "vhxh", "dvth", "vpdkdd", "thue10")
+PROBE = "x000"
+"""A commune of probe departments (``x000-p1``, ...) that get no history and no live traffic:
+the alert latency is measured on them, from their first cases."""
+PROBES = 5
 
 
 def province_plan(shipped: Path, communes: int, directory: Path) -> Path:
@@ -41,8 +45,19 @@ def province_plan(shipped: Path, communes: int, directory: Path) -> Path:
                 "units": [{"code": f"x{n:03d}-{d}", "name": names[d]} for d in DEPARTMENTS],
             }
             for n in range(1, communes + 1)
+        ]
+        + [
+            {
+                "code": PROBE,
+                "name": "UBND xã Thăm Dò",
+                "units": [
+                    {"code": f"{PROBE}-p{n}", "name": f"Bộ phận thăm dò {n}"} for n in range(1, PROBES + 1)
+                ],
+            }
         ],
     }
+    # No pending time: the alert latency measured is the system's own, not the plan's delay.
+    data["alerts"]["pending"] = "0s"
     for procedure in data.get("scorecard", {}).get("procedures", {}).values():
         procedure.pop("units", None)
     path = directory / "province.yaml"
@@ -55,7 +70,12 @@ def load(path: Path) -> Plan:
 
 
 def leaves(plan: Plan) -> list[str]:
-    return [u for u, _ in plan.walk() if not plan.children[u]]
+    """The departments that get history and live traffic (not the probes)."""
+    return [u for u, _ in plan.walk() if not plan.children[u] and not u.startswith(f"{PROBE}-")]
+
+
+def probes(plan: Plan) -> list[str]:
+    return list(plan.children[PROBE])
 
 
 def history(plan: Plan, cases_per_year: int, years: int, seed: int = 7) -> Iterator[dict[str, Any]]:
