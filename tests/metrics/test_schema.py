@@ -158,9 +158,10 @@ async def test_one_instance_migrates_at_a_time(redis: Any) -> None:
     from tthc_metrics.startup import schema_lock
 
     order: list[str] = []
+    stop = asyncio.Event()
 
     async def start(name: str, hold_s: float) -> None:
-        async with schema_lock(redis):
+        async with schema_lock(redis, stop):
             order.append(f"{name} in")
             await asyncio.sleep(hold_s)
             order.append(f"{name} out")
@@ -171,3 +172,25 @@ async def test_one_instance_migrates_at_a_time(redis: Any) -> None:
     await asyncio.gather(first, start("second", 0))
     assert order == ["first in", "first out", "second in", "second out"]
     assert time.monotonic() - started < 10, "released at once, not when the lock expires"
+
+
+async def test_a_killed_migrator_frees_the_schema_lock_and_a_waiter_can_be_stopped(redis: Any) -> None:
+    """A holder that died (its lock left in Redis, never renewed) delays the next start by
+    the lock's TTL at most; a process stopped while it waits stops at once."""
+    import asyncio
+
+    from tthc_metrics.startup import SCHEMA_LOCK, SCHEMA_LOCK_TTL_S, Stopped, schema_lock
+
+    left_s = 2.0  # what was left of the killed holder's TTL (at most SCHEMA_LOCK_TTL_S)
+    await redis.set(SCHEMA_LOCK, b"a-killed-instance", px=int(left_s * 1000))
+    stop = asyncio.Event()
+    waiting = asyncio.create_task(schema_lock(redis, stop).__aenter__())
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    stop.set()
+    with pytest.raises(Stopped):
+        await asyncio.wait_for(waiting, 3)
+    started = time.monotonic()
+    async with schema_lock(redis, asyncio.Event()):
+        waited = time.monotonic() - started
+    assert 0 < waited <= left_s + 1.5 and left_s <= SCHEMA_LOCK_TTL_S

@@ -44,20 +44,28 @@ async def store_problem(store: Store, claims: EventClaims) -> str | None:
 
 
 SCHEMA_LOCK = "tthc:schema:lock"
-SCHEMA_LOCK_TTL_S = 120
+SCHEMA_LOCK_TTL_S = 15
+"""Renewed every third of it while the holder works (migrations run off the event loop, so
+renewal never waits for them): a holder that was killed frees the lock within 15 s."""
+
+
+class Stopped(Exception):
+    """Asked to stop while waiting for the schema lock."""
 
 
 @contextlib.asynccontextmanager
-async def schema_lock(redis: aredis.Redis) -> AsyncIterator[None]:
+async def schema_lock(redis: aredis.Redis, stop: asyncio.Event) -> AsyncIterator[None]:
     """One instance migrates at a time (the others wait, then find the schema current): on a
-    cluster every statement is ON CLUSTER, and a rebuild must run once. Held while it works
-    (renewed every minute); a holder that dies frees it after two minutes."""
+    cluster every statement is ON CLUSTER, and a rebuild must run once. Waiting ends when
+    ``stop`` is set (``Stopped``)."""
     lock = redis.lock(SCHEMA_LOCK, timeout=SCHEMA_LOCK_TTL_S, sleep=0.5)
-    await lock.acquire()
+    while not await lock.acquire(blocking_timeout=1.0):
+        if stop.is_set():
+            raise Stopped
 
     async def renew() -> None:
         while True:
-            await asyncio.sleep(SCHEMA_LOCK_TTL_S / 2)
+            await asyncio.sleep(SCHEMA_LOCK_TTL_S / 3)
             await lock.reacquire()
 
     renewing = asyncio.create_task(renew())
@@ -89,11 +97,13 @@ async def prepare_store(
             problem = await store_problem(store, claims)
             if problem is None:
                 state.starting = "applying migrations (another instance may hold the schema lock)"
-                async with schema_lock(state.redis):
+                async with schema_lock(state.redis, stop):
                     applied = await asyncio.to_thread(store.migrate)
                     await asyncio.to_thread(store.sync_plan, plan)
                 if reader is not None:
                     await asyncio.to_thread(store.ensure_reader, *reader)
+        except Stopped:
+            return False
         except (StoreUnavailable, *REDIS_ERRORS) as exc:
             problem = f"cannot apply the migrations: {str(exc)[:300]}"
         if problem is not None:
