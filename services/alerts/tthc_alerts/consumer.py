@@ -38,15 +38,17 @@ class SnapshotConsumer:
         self.reader.subscribe(self._on_batch, no_ack=True, max_records=1000, polling_interval=200)
 
     async def _on_batch(self, message: RedisBatchStreamMessage) -> None:
+        """The whole batch at once: one write of the alert state for up to 1000 entries."""
+        kinds = {KIND_SNAPSHOT.encode(): "snapshot", KIND_DUE_SOON.encode(): "due_soon"}
+        entries = []
         for _, raw in raw_entries(message):
             fields = as_fields(raw)
-            kind, body = fields.get(KIND_FIELD), orjson.loads(fields.get(BODY_FIELD, b"null"))
-            if kind == KIND_SNAPSHOT.encode():
-                await self.engine.on_snapshot(body)
-            elif kind == KIND_DUE_SOON.encode():
-                await self.engine.on_due_soon(body)
-            else:
-                log.warning("alerts.unknown_entry", kind=str(kind))
+            kind = kinds.get(fields.get(KIND_FIELD, b""))
+            if kind is None:
+                log.warning("alerts.unknown_entry", kind=str(fields.get(KIND_FIELD)))
+                continue
+            entries.append((kind, orjson.loads(fields.get(BODY_FIELD, b"null"))))
+        await self.engine.on_entries(entries)
 
     async def start(self) -> None:
         await self.reader.start()

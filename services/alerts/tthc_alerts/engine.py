@@ -53,54 +53,53 @@ class AlertEngine:
         return {period_of(now, kind).code for kind in self.plan.alerts.period_kinds}
 
     async def on_snapshot(self, body: dict[str, Any]) -> None:
+        await self.on_entries([("snapshot", body)])
+
+    async def on_due_soon(self, body: dict[str, Any]) -> None:
+        await self.on_entries([("due_soon", body)])
+
+    async def on_entries(self, entries: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """One batch read from ``tthc:indicators`` (``snapshot`` or ``due_soon`` bodies):
+        decided in order, each on the outcome of the ones before, and saved in one write."""
+        async with self.lock:
+            batch = _Batch(self.records)
+            for kind, body in entries:
+                if kind == "snapshot":
+                    self._snapshot(batch, body)
+                else:
+                    await self._due_soon(batch, body)
+            await self._apply(batch.updates, warned=batch.warned)
+
+    def _snapshot(self, batch: _Batch, body: dict[str, Any]) -> None:
         at = datetime.fromisoformat(body["as_of"])
         if body["unit"] not in self.plan.unit_codes or body["period"] not in self.watched(at):
             return
-        async with self.lock:
-            updates = []
-            for item in body["indicators"]:
-                obs = Observation(
-                    body["unit"],
-                    item["code"],
-                    body["period"],
-                    item["numerator"],
-                    item["denominator"],
-                    item["target"],
-                )
-                key = f"{obs.unit}/{obs.indicator}/{obs.period}"
-                previous = self.records.get(key)
-                assert previous is None or isinstance(previous, Alert)
-                updates.append(step(previous, obs, self.rules, at))
-            await self._apply(updates)
+        for item in body["indicators"]:
+            obs = Observation(
+                body["unit"],
+                item["code"],
+                body["period"],
+                item["numerator"],
+                item["denominator"],
+                item["target"],
+            )
+            previous = batch.current(f"{obs.unit}/{obs.indicator}/{obs.period}")
+            assert previous is None or isinstance(previous, Alert)
+            batch.add(step(previous, obs, self.rules, at))
 
-    async def on_due_soon(self, body: dict[str, Any]) -> None:
-        now = datetime.fromisoformat(body["as_of"])
-        unit = body["unit"]
+    async def _due_soon(self, batch: _Batch, body: dict[str, Any]) -> None:
+        now, unit = datetime.fromisoformat(body["as_of"]), body["unit"]
         if unit not in self.plan.unit_codes or not body["items"]:
             return
-        async with self.lock:
-            if self._warned_recently(unit, now):
-                return  # the items wait for the next batch; they stay in the due-soon list
-            warned = await self.store.warned(unit)
-            warning = new_warning(
-                unit,
-                period_of(now, "month").code,
-                body["items"],
-                warned=warned,
-                within_s=body["within_s"],
-                now=now,
-            )
-            if warning is None:
-                return
-            await self.store.remember_warned(unit, warning.items)
-            await self._apply([(warning, True)])
-
-    def _warned_recently(self, unit: str, now: datetime) -> bool:
-        every = self.plan.alerts.due_soon_every
-        return any(
-            isinstance(r, DueSoonWarning) and r.unit == unit and now - r.started_at < every
-            for r in self.records.values()
-        )
+        last = batch.last_warned(unit)
+        if last is not None and now - last < self.plan.alerts.due_soon_every:
+            return  # the items wait for the next batch; they stay in the due-soon list
+        codes = [item["code"] for item in body["items"]]
+        warned = await self.store.warned(unit, codes) | batch.warned_codes(unit)
+        period = period_of(now, "month").code
+        warning = new_warning(unit, period, body["items"], warned=warned, within_s=body["within_s"], now=now)
+        if warning is not None:
+            batch.warn(warning)
 
     async def tick(self, now: datetime | None = None) -> None:
         """Time passing: pending alerts fire, warnings end, old periods and records go."""
@@ -116,25 +115,29 @@ class AlertEngine:
             await self._apply(updates, now)
             await self.store.forget_warned_before(now)
 
-    async def _apply(self, updates: Sequence[tuple[Record, bool]], now: datetime | None = None) -> None:
-        keep, changed, forget = [], [], []
+    async def _apply(
+        self,
+        updates: Sequence[tuple[Record, bool]],
+        now: datetime | None = None,
+        *,
+        warned: dict[str, str] | None = None,
+    ) -> None:
+        """Persist the updates (in order; the last one of a record stands), then hold them."""
+        final: dict[str, Record | None] = {}
+        changed = []
         for record, is_change in updates:
-            old = self.records.get(record.id)
-            expired = (
+            dropped = record.status == "inactive" or (
                 record.status == "resolved"
                 and now is not None
                 and record.resolved_at is not None
                 and now - record.resolved_at > KEEP_RESOLVED
             )
-            if record.status == "inactive" or expired:
-                if old is not None:
-                    forget.append(record.id)
-                continue
-            if record != old:
-                keep.append(record)
-            if is_change:
+            final[record.id] = None if dropped else record
+            if is_change and not dropped:
                 changed.append(record)
-        await self.store.save(keep, changed, forget)
+        keep = [r for key, r in final.items() if r is not None and r != self.records.get(key)]
+        forget = [key for key, r in final.items() if r is None and key in self.records]
+        await self.store.save(keep, changed, forget, warned=warned)
         for key in forget:
             self.records.pop(key, None)
         self.records.update({r.id: r for r in keep})
@@ -150,3 +153,44 @@ class AlertEngine:
         wanted = {"firing": {"firing"}, "resolved": {"resolved"}, "all": {"firing", "resolved"}}[status]
         chosen = [public(r) for r in self.records.values() if r.status in wanted]
         return sorted(chosen, key=lambda a: (a["started_at"] or "", a["id"]), reverse=True)
+
+
+class _Batch:
+    """The updates of one batch, over the records as they stood before it."""
+
+    def __init__(self, records: dict[str, Record]) -> None:
+        self.records = records
+        self.updates: list[tuple[Record, bool]] = []
+        self.warned: dict[str, str] = {}
+        """``unit\\x1fcode`` → due, for the items warned about in this batch."""
+        self._latest: dict[str, Record | None] = {}
+        self._warned_at: dict[str, datetime] | None = None
+
+    def current(self, key: str) -> Record | None:
+        if key in self._latest:
+            return self._latest[key]
+        return self.records.get(key)
+
+    def add(self, update: tuple[Record, bool]) -> None:
+        record = update[0]
+        self.updates.append(update)
+        self._latest[record.id] = None if record.status == "inactive" else record
+
+    def last_warned(self, unit: str) -> datetime | None:
+        """When the unit's newest due-soon warning began (one pass over the records a batch)."""
+        if self._warned_at is None:
+            self._warned_at = {}
+            for r in self.records.values():
+                if isinstance(r, DueSoonWarning):
+                    self._warned_at[r.unit] = max(r.started_at, self._warned_at.get(r.unit, r.started_at))
+        return self._warned_at.get(unit)
+
+    def warned_codes(self, unit: str) -> set[str]:
+        prefix = f"{unit}\x1f"
+        return {key[len(prefix) :] for key in self.warned if key.startswith(prefix)}
+
+    def warn(self, warning: DueSoonWarning) -> None:
+        self.add((warning, True))
+        self.warned |= {f"{warning.unit}\x1f{item['code']}": item["due"] for item in warning.items}
+        assert self._warned_at is not None
+        self._warned_at[warning.unit] = warning.started_at

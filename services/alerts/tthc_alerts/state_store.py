@@ -42,8 +42,16 @@ class AlertStore:
         raw = await self.redis.hgetall(STATE)
         return {key.decode(): load(orjson.loads(value)) for key, value in raw.items()}
 
-    async def save(self, keep: Iterable[Record], changed: Iterable[Record], forget: Iterable[str]) -> None:
-        """Persist ``keep``; publish and queue for delivery ``changed``; drop ``forget``."""
+    async def save(
+        self,
+        keep: Iterable[Record],
+        changed: Iterable[Record],
+        forget: Iterable[str],
+        *,
+        warned: dict[str, str] | None = None,
+    ) -> None:
+        """Persist ``keep``; publish and queue for delivery ``changed``; drop ``forget``;
+        remember the due-soon items ``warned`` about (``unit\\x1fcode`` → due): one atomic write."""
         keep, changed, forget = list(keep), list(changed), list(forget)
         writes = Writes()
         if keep:
@@ -54,6 +62,8 @@ class AlertStore:
             writes.xadd(ALERTS, {BODY_FIELD: orjson.dumps(public(record))}, maxlen=ALERTS_MAXLEN)
         if changed:
             writes.sadd(OUTBOX, [r.id for r in changed])
+        if warned:
+            writes.hset(WARNED, warned)
         await self.fence.write(writes)
 
     async def outbox(self) -> set[str]:
@@ -62,15 +72,12 @@ class AlertStore:
     async def delivered(self, ids: Iterable[str]) -> None:
         await self.fence.write(Writes().srem(OUTBOX, ids))
 
-    async def warned(self, unit: str) -> set[str]:
-        prefix = f"{unit}\x1f"
-        return {
-            k.decode()[len(prefix) :] for k in await self.redis.hkeys(WARNED) if k.decode().startswith(prefix)
-        }
-
-    async def remember_warned(self, unit: str, items: Iterable[dict[str, str]]) -> None:
-        mapping = {f"{unit}\x1f{item['code']}": item["due"] for item in items}
-        await self.fence.write(Writes().hset(WARNED, mapping))
+    async def warned(self, unit: str, codes: list[str]) -> set[str]:
+        """Which of the unit's items ``codes`` were warned about already."""
+        if not codes:
+            return set()
+        dues = await self.redis.hmget(WARNED, [f"{unit}\x1f{code}" for code in codes])
+        return {code for code, due in zip(codes, dues, strict=True) if due is not None}
 
     async def forget_warned_before(self, instant: datetime) -> None:
         """Items whose deadline passed can no longer be warned about: forget them."""
