@@ -155,8 +155,10 @@ class Lease:
                 if await self._while_held(work):
                     return
         finally:
-            with contextlib.suppress(*REDIS_ERRORS):
-                await asyncio.shield(self.release())
+            # Bounded: with Redis down the key expires by itself; a stop must not wait on it.
+            with contextlib.suppress(TimeoutError, *REDIS_ERRORS):
+                async with asyncio.timeout(self.ttl_ms / 3000):
+                    await asyncio.shield(self.release())
 
     async def _until_held(self, standby: Callable[[], Awaitable[None]] | None) -> None:
         following = asyncio.create_task(_run(standby)) if standby else None
