@@ -29,6 +29,12 @@ REFRESH_SECONDS = Histogram(
 STORE_FAILING = Gauge(
     "tthc_metrics_store_failing", "1 while ClickHouse or Redis fails (writes retried), or start-up waits"
 )
+SNAPSHOT_SECONDS = Histogram(
+    "tthc_metrics_snapshot_seconds",
+    "Time to compute and publish one round of indicator snapshots (all units, or those changed)",
+    ["scope"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 SNAPSHOT_AGE = Gauge(
     "tthc_metrics_snapshot_age_seconds", "Seconds since indicator snapshots were last published"
 )

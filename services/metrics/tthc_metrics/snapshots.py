@@ -43,6 +43,7 @@ from tthc_contract.streams import (
     KIND_SNAPSHOT,
 )
 
+from . import observability as om
 from . import reads
 from .indicators import as_of_text, snapshot, watched_periods
 from .results import RecentResults
@@ -160,6 +161,7 @@ class SnapshotPublisher:
             except (StoreUnavailable, *REDIS_ERRORS) as exc:
                 log.warning("metrics.snapshot_failed", error=str(exc)[:300])
             took = time.monotonic() - started
+            om.SNAPSHOT_SECONDS.labels("all" if full else "changed").observe(took)
             if full:
                 next_full = time.monotonic() + self.interval_s
             # Under a heavy load of events, computing snapshots must not starve storing
