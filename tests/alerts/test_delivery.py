@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,20 +17,13 @@ from tthc_alerts.engine import AlertEngine
 from tthc_contract.periods import period_of
 
 from ..servers import AlertmanagerServer, Mailbox, WebhookSink
+from ..waiting import eventually
 from .conftest import alertmanager_for, new_engine, plan_with
 from .snapshots import snapshot
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.real_clock, pytest.mark.clock]
 NOW = datetime.now(UTC)
 MONTH = period_of(NOW, "month").code
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s")
-        await asyncio.sleep(0.1)
 
 
 def notifications_for(sink: WebhookSink, unit: str) -> list[dict[str, Any]]:

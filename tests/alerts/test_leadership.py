@@ -31,6 +31,7 @@ from tthc_contract.plan import Plan
 from tthc_contract.redis_client import connect
 from tthc_contract.streams import ALERTS, ALERTS_GROUP, BODY_FIELD, INDICATORS, KIND_FIELD, KIND_SNAPSHOT
 
+from ..waiting import eventually as until
 from .conftest import plan_with
 from .snapshots import snapshot
 
@@ -75,7 +76,7 @@ def start(name: str, redis_url: str, plan: Plan) -> Instance:
         deliverer,
         lease,
         lambda: SnapshotConsumer(redis_url, redis, name, engine),
-        tick_s=0.2,
+        tick_s=TICK_S,
         follow_s=0.2,
     )
     app = create_api(engine, deliverer, roles.role)
@@ -101,22 +102,15 @@ async def instances(redis_url: str) -> AsyncIterator[Callable[[str], Instance]]:
         await instance.redis.aclose()
 
 
-async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s")
-        await asyncio.sleep(0.05)
+# Snapshots carry the instant they were computed at, and the engine judges them by it: the
+# tests publish theirs as of one instant (AT), and the clock's ticks are off (TICK_S), so a
+# month or a year that ends during a test resolves nothing.
+AT = datetime.now(UTC)
+TICK_S = 3600.0
 
 
 async def publish(redis: aredis.Redis, **counts: tuple[int, int]) -> None:
-    now = datetime.now(UTC)
-    body = snapshot(PLAN, "kt", period_of(now, "month").code, now, **counts)
+    body = snapshot(PLAN, "kt", period_of(AT, "month").code, AT, **counts)
     await redis.xadd(INDICATORS, {KIND_FIELD: KIND_SNAPSHOT.encode(), BODY_FIELD: orjson.dumps(body)})
 
 
@@ -135,7 +129,7 @@ async def reading(redis: aredis.Redis) -> bool:
 async def test_one_evaluates_the_standby_takes_over_and_the_dead_writes_nothing(
     instances: Callable[[str], Instance], redis: aredis.Redis
 ) -> None:
-    key = f"kt/online_rate/{period_of(datetime.now(UTC), 'month').code}"
+    key = f"kt/online_rate/{period_of(AT, 'month').code}"
     one = instances("one")
     await until(lambda: one.roles.role() == "evaluator")
     two = instances("two")
@@ -175,7 +169,7 @@ async def test_one_evaluates_the_standby_takes_over_and_the_dead_writes_nothing(
     # The dead evaluator, stalled rather than gone, still thinks it holds its lease: refused.
     assert one.lease.value is not None
     state = await redis.hgetall(STATE)
-    now = datetime.now(UTC)
+    now = AT
     with pytest.raises(LeaseLost):
         await one.engine.on_snapshot(
             snapshot(PLAN, "kt", period_of(now, "month").code, now, online_rate=(1, 100))

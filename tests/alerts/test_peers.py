@@ -5,8 +5,6 @@ accepted it. (A real pair, with peers killed: ``tests/faults/test_alertmanager_p
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +19,7 @@ from tthc_alerts.delivery import Deliverer
 from tthc_contract.periods import period_of
 from tthc_contract.settings import Settings, parse_alertmanager_urls
 
+from ..waiting import eventually
 from .conftest import new_engine, plan_with
 from .snapshots import snapshot
 
@@ -47,19 +46,6 @@ class FakePeer(AlertmanagerClient):
 
     async def ready(self, timeout_s: float = 2.0) -> bool:
         return self.mode == "up"
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s")
-        await asyncio.sleep(0.02)
 
 
 def posts(peer: FakePeer, outcome: str) -> float:

@@ -61,6 +61,7 @@ from tthc_contract.plan import Plan
 from ..alerts.conftest import new_engine, plan_with
 from ..alerts.snapshots import snapshot
 from ..servers import AlertmanagerServer, free_port
+from ..waiting import eventually as until
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -163,19 +164,6 @@ class Pair:
         queued = [i for i in await self.engine.store.outbox() if i.startswith(unit + "/")]
         answering = [p for p in self.deliverer.peers if p.failing is None]
         return all(p.accepted.get(i) == self.engine.records.get(i) for i in queued for p in answering)
-
-
-async def until(check: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s")
-        await asyncio.sleep(0.05)
 
 
 def rendered(tmp: Path, plan: Plan) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,23 +23,11 @@ from tthc_metrics.suspects import crashes_to_be_alone
 from tthc_metrics.writer import Writer
 
 from ..servers import free_port
+from ..waiting import eventually
 from .conftest import SIGNER, make_writer, signed_entry
 from .events import received, synced, t
 
 pytestmark = pytest.mark.asyncio
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s: {check}")
-        await asyncio.sleep(0.05)
 
 
 async def pending(redis: aredis.Redis) -> int:

@@ -30,6 +30,7 @@ from tthc_metrics.reports.render import render_file
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+from ..waiting import eventually as until
 from .conftest import make_writer, signed_entry
 from .events import received, t
 from .province import province_plan
@@ -83,13 +84,6 @@ async def serve(store: Store, redis: aredis.Redis, writer: Writer) -> AsyncItera
     for app in apps:
         app.state.render_pool.close()
         app.state.report_store.close()
-
-
-async def until(condition: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.01)
 
 
 async def test_health_answers_at_once_while_a_province_report_renders(serve) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
 
 import pytest
 import redis.asyncio as aredis
@@ -22,6 +21,8 @@ from tthc_contract.redis_client import connect
 from tthc_contract.streams import INDICATORS
 from tthc_metrics.snapshots import SnapshotPublisher
 from tthc_metrics.store import Store
+
+from ..waiting import eventually as until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.clock]
 TTL_MS, POLL_MS = 1_000, 200
@@ -60,19 +61,6 @@ async def publishers(store: Store, redis_url: str, plan: Plan) -> AsyncIterator[
         p.task.cancel()
         await asyncio.gather(p.task, return_exceptions=True)
         await p.redis.aclose()
-
-
-async def until(check: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s")
-        await asyncio.sleep(0.05)
 
 
 async def _at_least(redis: aredis.Redis, entries: int) -> bool:

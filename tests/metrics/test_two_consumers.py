@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from tthc_metrics.seen import EventClaims
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer, Written
 
+from ..waiting import eventually as until
 from . import oracle
 from .conftest import SIGNER, signed_entry
 from .events import paid, received, resolved, t
@@ -142,19 +142,6 @@ async def settled(redis: aredis.Redis) -> bool:
     """Every entry read (lag 0) and acknowledged (nothing pending)."""
     [group] = [g for g in await redis.xinfo_groups(EVENTS) if g["name"] == METRICS_GROUP.encode()]
     return bool(group["lag"] == 0 and group["pending"] == 0)
-
-
-async def until(check: Callable[[], Any], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s")
-        await asyncio.sleep(0.05)
 
 
 def kill(doomed: Consumer) -> None:
