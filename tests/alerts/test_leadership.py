@@ -35,7 +35,7 @@ from ..waiting import eventually as until
 from .conftest import plan_with
 from .snapshots import snapshot
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.clock]
+pytestmark = [pytest.mark.asyncio, pytest.mark.clock, pytest.mark.faults]
 TTL_MS, POLL_MS = 1_000, 200
 PLAN = plan_with(alerts={"pending": "0s"})
 

@@ -24,7 +24,7 @@ from tthc_metrics.store import Store
 
 from ..waiting import eventually as until
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.clock]
+pytestmark = [pytest.mark.asyncio, pytest.mark.clock, pytest.mark.faults]
 TTL_MS, POLL_MS = 1_000, 200
 
 

@@ -35,7 +35,7 @@ from . import oracle
 from .conftest import SIGNER, signed_entry
 from .events import paid, received, resolved, t
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.faults]
 RECLAIM_IDLE_MS = 500
 AT = datetime(2026, 4, 1, tzinfo=UTC)
 
