@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import orjson
@@ -79,3 +80,25 @@ async def test_a_flush_and_time_alone_compute_only_the_units_they_change(
     assert await publisher._units_to_compute(now + timedelta(minutes=1)) == set(), "nothing changed"
     later = now + timedelta(hours=1)  # B fell late at due: vhxh's on-time count changed
     assert await publisher._units_to_compute(later) == {"vhxh", "dong-phu"}
+
+
+async def test_a_changed_unit_goes_out_at_once_and_the_units_above_it_after_their_pause(
+    store: Store, redis: aredis.Redis, plan: Plan, writer: Writer
+) -> None:
+    """A department's snapshot (what its alert waits for) is not held back by the sums of
+    the units above it, which read the most cells: those follow once their pause is over."""
+    now = local_now()
+    publisher = SnapshotPublisher(store, redis, plan, interval_s=3600, min_gap_s=0)
+    await publisher.publish(full=True, at=now)
+    await redis.delete(INDICATORS)
+    start = start_of_current("month", now).isoformat()
+    written = await writer.store_batch(await writer.prepare(entries([received("C", start, unit="kt")])))
+    await writer.acknowledge(written)
+    publisher.mark_dirty(written.changed.units)
+    paused_until = time.monotonic() + 60  # the units above were computed a moment ago
+    owed, until = await publisher._publish_changed(now, set(), paused_until)
+    assert owed == {"dong-phu"} and until == paused_until
+    assert {b["unit"] for k, b in await read_all(redis) if k == b"indicators"} == {"kt"}
+    owed, until = await publisher._publish_changed(now, owed, 0.0)  # the pause is over
+    assert owed == set() and until >= time.monotonic()
+    assert {b["unit"] for k, b in await read_all(redis) if k == b"indicators"} == {"kt", "dong-phu"}

@@ -2,9 +2,11 @@
 
 The work follows what changed, not the size of the plan:
 
-- after a flush (coalesced: at most one computation per ``min_gap``), the units whose cells
-  the flush changed, and the units above them, are computed again and published when their
-  numbers changed;
+- after a flush (coalesced: at most one computation per ``min_gap``, and never sooner than
+  the last one took), the units whose cells the flush changed are computed again and
+  published when their numbers changed; the units above them (a district, the province,
+  whose sums read the most cells) are gathered and computed after three times what their
+  last computation took, so a province's totals cannot hold back a department's alert;
 - as time alone passes, an open item becomes late when its due time passes, and enters a
   unit's due-soon list ``due_soon`` before it: every ``check`` the publisher asks the cells
   which units hold an open item whose due time (or due time less ``due_soon``) fell since
@@ -124,6 +126,11 @@ class SnapshotPublisher:
     async def _units_to_compute(self, at: datetime) -> set[str] | None:
         """The units changed by flushes and by time since the last check, with every unit above
         them; ``None`` for all units (then only those whose numbers changed are published)."""
+        own = await self._changed_units(at)
+        return None if own is None else {up for u in own for up in self.plan.ancestors(u)}
+
+    async def _changed_units(self, at: datetime) -> set[str] | None:
+        """The units changed by flushes and by time since the last check (not those above)."""
         if self._everything:
             units = None
         else:
@@ -132,7 +139,7 @@ class SnapshotPublisher:
                 reads.units_with_due_between, self.store, since, at, self.plan.alerts.due_soon
             )
             known = self.plan.unit_codes
-            units = {up for u in self._units | crossed if u in known for up in self.plan.ancestors(u)}
+            units = {u for u in self._units | crossed if u in known}
         self._everything, self._units, self._checked_at = False, set(), at
         return units
 
@@ -144,10 +151,13 @@ class SnapshotPublisher:
 
     async def _publishing(self) -> None:
         next_full = 0.0  # a holder starts with every unit
+        above: set[str] = set()  # units above changed ones, not yet computed again
+        above_at = 0.0
         while True:
             full = time.monotonic() >= next_full
             if not full:
-                wait = min(next_full, time.monotonic() + self.check_s) - time.monotonic()
+                due = min(next_full, time.monotonic() + self.check_s, above_at if above else next_full)
+                wait = due - time.monotonic()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(max(0.0, wait)):
                         await self._dirty.wait()
@@ -157,7 +167,11 @@ class SnapshotPublisher:
             full = full or time.monotonic() >= next_full or self._new_periods(at)
             try:
                 await self._take_handed_over()
-                await self.publish(full=full, at=at, units=None if full else await self._units_to_compute(at))
+                if full:
+                    await self.publish(full=True, at=at)
+                    above.clear()
+                else:
+                    above, above_at = await self._publish_changed(at, above, above_at)
             except (StoreUnavailable, *REDIS_ERRORS) as exc:
                 log.warning("metrics.snapshot_failed", error=str(exc)[:300])
             took = time.monotonic() - started
@@ -165,8 +179,27 @@ class SnapshotPublisher:
             if full:
                 next_full = time.monotonic() + self.interval_s
             # Under a heavy load of events, computing snapshots must not starve storing
-            # them: after a computation of t seconds, wait at least 3t before the next.
-            await asyncio.sleep(max(self.min_gap_s, 3 * took))
+            # them: after a computation of t seconds, wait at least t before the next.
+            await asyncio.sleep(max(self.min_gap_s, took))
+
+    async def _publish_changed(
+        self, at: datetime, above: set[str], above_at: float
+    ) -> tuple[set[str], float]:
+        """The changed units at once (what alerts need first: a department, a commune); the
+        units above them (a district, the province: their sums read the most cells) gathered
+        and computed again after 3x the time they last took. Returns what is still owed."""
+        own = await self._changed_units(at)
+        if own is None:
+            await self.publish(full=False, at=at)
+            return set(), time.monotonic()
+        above = (above | {up for u in own for up in self.plan.ancestors(u)}) - own
+        if own:
+            await self.publish(full=False, at=at, units=own)
+        if above and time.monotonic() >= above_at:
+            started = time.monotonic()
+            await self.publish(full=False, at=at, units=above)
+            return set(), time.monotonic() + 3 * (time.monotonic() - started)
+        return above, above_at
 
     def _new_periods(self, at: datetime) -> bool:
         """A new month (or quarter, year) began since the last publish: every unit anew."""
