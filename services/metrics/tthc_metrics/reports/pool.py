@@ -9,6 +9,9 @@
   server preloads the renderers, so a worker starts in milliseconds; a worker is replaced
   after ``TASKS_PER_WORKER`` renders, which returns the memory a large report took. Workers
   run at a lower CPU priority (``nice`` 10): on a two-core machine the service answers first.
+  Each worker ends when the service's process does, however it ended (a worker waits on
+  its queue forever otherwise, and it holds the fork server open: a SIGKILLed service would
+  leave both behind at every crash).
 - Starting a process blocks its caller until the child answers (the fork server's first start
   takes a second or more): the service starts the workers at start-up (``start``), in a
   thread, and every submit, which may replace a worker that reached its task count, runs
@@ -26,6 +29,7 @@ import asyncio
 import math
 import multiprocessing
 import os
+import select
 import threading
 import time
 from collections import deque
@@ -52,6 +56,35 @@ WORKER_NICENESS = 10
 """Workers yield the CPU to the service: on a small machine, answers come before renders."""
 DEFAULT_RETRY_S = 5
 RenderWork = Callable[[ReportDocument, str, str], bytes]
+
+
+def _start_worker(niceness: int, owner: int) -> None:
+    """In each render process: a lower priority, and an end with the ``owner`` process."""
+    os.nice(niceness)
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
+
+
+def _exit_with(owner: int) -> None:
+    """Wait for ``owner`` to end (a pidfd where Linux has one, else a poll each second), then
+    end this process at once: nothing of a render is worth keeping without the service."""
+    try:
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # no pidfd here, or the owner already gone
+        while _alive(owner):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ReportsBusy(Exception):
@@ -128,8 +161,8 @@ class RenderPool:
         self._processes = ProcessPoolExecutor(
             self.renders,
             mp_context=_context(),
-            initializer=os.nice,
-            initargs=(WORKER_NICENESS,),
+            initializer=_start_worker,
+            initargs=(WORKER_NICENESS, os.getpid()),
             max_tasks_per_child=TASKS_PER_WORKER,
         )
         return self._processes
