@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import pytest
@@ -18,6 +18,7 @@ from tthc_metrics.seen import EventClaims
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
 
+W = TypeVar("W", bound=Writer)
 SIGNER = EntrySigner(b"metrics-test-signing-key-0123456789")
 
 
@@ -26,17 +27,28 @@ def writer(store: Store, redis: aredis.Redis, plan: Plan) -> Writer:
     return make_writer(store, redis, plan)
 
 
-def make_writer(store: Store, redis: aredis.Redis, plan: Plan) -> Writer:
+def make_writer(
+    store: Store,
+    redis: aredis.Redis,
+    plan: Plan,
+    *,
+    name: str = "test-writer",
+    alive_ms: int = 60_000,
+    kind: type[W] = Writer,  # type: ignore[assignment]
+    **extra: Any,
+) -> W:
+    """A writer as metrics builds one (``kind``: a subclass a test records with)."""
     units = plan.unit_codes
-    return Writer(
+    return kind(
         store=store,
         redis=redis,
         claims=EventClaims(redis, 3600),
         dead=DeadLetterBox(redis),
         signer=SIGNER,
         context=lambda: ValidationContext(units=units),
-        witness=CrashWitness(redis, "test-writer", alive_ms=60_000),
+        witness=CrashWitness(redis, name, alive_ms=alive_ms),
         rollups=Rollups(redis),
+        **extra,
     )
 
 

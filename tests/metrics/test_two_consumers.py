@@ -16,23 +16,18 @@ from typing import Any
 import pytest
 import redis.asyncio as aredis
 
-from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.periods import parse_period
 from tthc_contract.plan import Plan
 from tthc_contract.streams import EVENTS, METRICS_GROUP
-from tthc_contract.validation import ValidationContext
 from tthc_metrics import reads
 from tthc_metrics.batcher import Batcher
 from tthc_metrics.consumer import EventConsumer, ensure_group
-from tthc_metrics.crash_witness import CrashWitness
-from tthc_metrics.rollups.service import Rollups
-from tthc_metrics.seen import EventClaims
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer, Written
 
 from ..waiting import eventually as until
 from . import oracle
-from .conftest import SIGNER, signed_entry
+from .conftest import make_writer, signed_entry
 from .events import paid, received, resolved, t
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.faults]
@@ -65,17 +60,8 @@ class RecordingWriter(Writer):
 def writer_for(
     name: str, store: Store, redis: aredis.Redis, plan: Plan, stall: bool = False
 ) -> RecordingWriter:
-    units = plan.unit_codes
-    return RecordingWriter(
-        store=store,
-        redis=redis,
-        claims=EventClaims(redis, 3600),
-        dead=DeadLetterBox(redis),
-        signer=SIGNER,
-        context=lambda: ValidationContext(units=units),
-        witness=CrashWitness(redis, name, alive_ms=RECLAIM_IDLE_MS),
-        rollups=Rollups(redis),
-        stall=stall,
+    return make_writer(
+        store, redis, plan, name=name, alive_ms=RECLAIM_IDLE_MS, kind=RecordingWriter, stall=stall
     )
 
 

@@ -100,14 +100,7 @@ def measure(
         env = bench_env(tmp / fsync, redis_url, TTHC_INGEST_PORT=str(port))
         url = f"http://127.0.0.1:{port}"
         with service("ingest", env, url + "/health"):
-            batches = [
-                build_request(url, "/v1/events", orjson.dumps(events[i : i + BATCH]), headers)
-                for i in range(0, len(events), BATCH)
-            ]
-            asyncio.run(run_load(url, batches[:4], 2))  # warm-up
-            result = asyncio.run(run_load(url, batches, 4))
-            report.check_statuses(result.statuses)
-            batch_eps = result.requests * BATCH / result.seconds
+            batch_eps, single_rps = post_rates(url, events, headers, report, SINGLE_REQUESTS)
             report.figure(
                 f"[{fsync}] POST /v1/events, batches of {BATCH}",
                 batch_eps,
@@ -115,21 +108,16 @@ def measure(
                 ratio=batch_eps / raw,
                 target=TARGET_BATCH_EPS,
             )
-            singles = [
-                build_request(url, "/v1/events", orjson.dumps(e), headers) for e in events[:SINGLE_REQUESTS]
-            ]
-            result = asyncio.run(run_load(url, singles, 16))
-            report.check_statuses(result.statuses)
             report.figure(
                 f"[{fsync}] POST /v1/events, single events",
-                result.per_second,
+                single_rps,
                 "requests/s",
-                ratio=result.per_second / raw,
+                ratio=single_rps / raw,
                 target=TARGET_SINGLE_RPS,
             )
             if fsync == FSYNC_POLICIES[0] and records:
                 bridge_rates(url, records, headers, batch_eps, report)
-    return {"raw": raw, "batch": batch_eps, "single": result.per_second}
+    return {"raw": raw, "batch": batch_eps, "single": single_rps}
 
 
 def ingest_rates(
@@ -148,17 +136,25 @@ def ingest_rates(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with service("ingest", bench_env(tmp, redis_url, TTHC_INGEST_PORT=str(port), **extra), url + "/health"):
-        batches = [
-            build_request(url, "/v1/events", orjson.dumps(events[i : i + BATCH]), headers)
-            for i in range(0, len(events), BATCH)
-        ]
-        asyncio.run(run_load(url, batches[:4], 2))  # warm-up
-        result = asyncio.run(run_load(url, batches, 4))
-        report.check_statuses(result.statuses)
-        batch_eps = result.requests * BATCH / result.seconds
-        requests = [build_request(url, "/v1/events", orjson.dumps(e), headers) for e in events[:singles]]
-        result = asyncio.run(run_load(url, requests, 16))
-        report.check_statuses(result.statuses)
+        return post_rates(url, events, headers, report, singles)
+
+
+def post_rates(
+    url: str, events: list[dict[str, Any]], headers: dict[str, str], report: Report, singles: int
+) -> tuple[float, float]:
+    """Events per second in batches of ``BATCH`` (after a warm-up), then requests per second
+    of ``singles`` single-event requests, against the ingest at ``url``."""
+    batches = [
+        build_request(url, "/v1/events", orjson.dumps(events[i : i + BATCH]), headers)
+        for i in range(0, len(events), BATCH)
+    ]
+    asyncio.run(run_load(url, batches[:4], 2))  # warm-up
+    result = asyncio.run(run_load(url, batches, 4))
+    report.check_statuses(result.statuses)
+    batch_eps = result.requests * BATCH / result.seconds
+    requests = [build_request(url, "/v1/events", orjson.dumps(e), headers) for e in events[:singles]]
+    result = asyncio.run(run_load(url, requests, 16))
+    report.check_statuses(result.statuses)
     return batch_eps, result.per_second
 
 
