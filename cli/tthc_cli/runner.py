@@ -7,6 +7,7 @@ fails validation, a malformed ``TTHC_API_KEYS``) says why on stderr and exits wi
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import importlib.util
 import sys
@@ -49,6 +50,7 @@ def run_service(name: str) -> int:
         print(f"tthc run {name}: bad configuration:\n{exc}", file=sys.stderr)
         return EX_CONFIG
     configure_logging(name, settings.log_level, settings.log_format)
+    faulthandler.enable()  # a crash or SIGABRT prints every thread's Python stack on stderr
     problem = configuration_problem(settings)
     if problem:
         print(f"tthc run {name}: {problem}", file=sys.stderr)

@@ -19,6 +19,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 HEADER_TIMEOUT_S = 10.0
 PROTOCOL = "tthc_contract.http_server:BoundedHttpToolsProtocol"
 """For ``uvicorn.run(http=...)``: an import path, so that worker processes load it too."""
+GRACEFUL_SHUTDOWN_S = 5
+"""On a stop, how long requests still being answered are given before they are cut."""
 
 
 def _answer_408() -> bytes:
@@ -71,7 +73,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
 def server_config(app: Any, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="on", http=PROTOCOL
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        http=PROTOCOL,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 

@@ -29,6 +29,7 @@ from redis.exceptions import ResponseError
 from .fenced_writes import WRITE, Fence, Unfenced, Writes, apply
 from .logs import get_logger
 from .redis_client import REDIS_ERRORS
+from .tasks import cancelled, honour_cancel
 
 __all__ = ["Fence", "Lease", "LeaseLost", "Unfenced", "Writes", "takeover_bound_s"]
 
@@ -200,16 +201,8 @@ class Lease:
         except (TimeoutError, *REDIS_ERRORS) as exc:
             log.warning("lease.redis_unavailable", lease=self.name, error=str(exc)[:200])
             done = False
-        _honour_cancel()
+        honour_cancel()
         return done
-
-
-def _honour_cancel() -> None:
-    """Python 3.11's ``asyncio.wait_for`` (redis-py writes with it) can swallow a cancel that
-    arrives as the write completes; the request is still counted: honour it."""
-    current = asyncio.current_task()
-    if current is not None and current.cancelling():
-        raise asyncio.CancelledError
 
 
 async def _run(work: Callable[[], Awaitable[None]]) -> None:
@@ -229,13 +222,9 @@ def _finished(task: asyncio.Task[None]) -> bool:
 
 
 async def _cancelled(task: asyncio.Task[None]) -> None:
-    """Cancel ``task`` and wait until it ends, cancelling it again while it goes on (a cancel
-    can be swallowed, see ``_honour_cancel``); then a cancel of the caller goes on."""
-    while not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):  # the caller's: honoured below
-            await asyncio.wait({task}, timeout=1.0)
-    _honour_cancel()
+    """Cancel ``task`` and wait until it ends (``cancelled``); an error other than a lost
+    lease or Redis is raised."""
+    await cancelled(task)
     exc = None if task.cancelled() else task.exception()
     if exc is not None and not isinstance(exc, (LeaseLost, *REDIS_ERRORS)):
         raise exc

@@ -31,11 +31,14 @@ from .redis_client import (
     sentinel_of,
     sentinel_options,
 )
+from .tasks import cancelled
 
 log = get_logger("tthc.stream")
 Fields = Mapping[bytes, bytes]
 FOLLOW_EVERY_S = 1.0
 """With Sentinel, how often a reader asks the sentinels whether the primary moved."""
+BROKER_STOP_S = 5.0
+"""How long a reader's stop waits for FastStream's subscriber to end (a stop is bounded)."""
 
 
 async def _pass_through(message: Any, _original: Any) -> BatchMessage:
@@ -151,8 +154,9 @@ class RawStreamReader:
                         log.info("stream.primary_moved", group=self.group, stream=self.stream)
 
     async def stop(self) -> None:
-        if self._following is not None:
-            self._following.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._following
-        await self.broker.stop()
+        await cancelled(self._following)
+        try:  # bounded: a read stuck on a lost primary must not hold a stop
+            async with asyncio.timeout(BROKER_STOP_S):
+                await self.broker.stop()
+        except TimeoutError:
+            log.warning("stream.stop_overran", group=self.group, waited_s=BROKER_STOP_S)

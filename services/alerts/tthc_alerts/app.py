@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 
@@ -15,6 +14,7 @@ from tthc_contract.logs import get_logger
 from tthc_contract.plan import load_plan
 from tthc_contract.redis_client import connect_settings
 from tthc_contract.settings import Settings
+from tthc_contract.tasks import cancelled
 
 from . import observability as om
 from .alertmanager import AlertmanagerClient
@@ -69,9 +69,7 @@ async def run(settings: Settings) -> None:
         await stop.wait()
     finally:
         log.info("alerts.stopping")
-        leading.cancel()  # the evaluator's term ends, and its lease is released
-        with contextlib.suppress(asyncio.CancelledError):
-            await leading
+        await cancelled(leading)  # the evaluator's term ends, and its lease is released
         stop.set()
         await server
         for peer in deliverer.peers:

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from tthc_contract.http import ApiError, JSONResponse, error_response
-from tthc_contract.http_server import PROTOCOL
+from tthc_contract.http_server import GRACEFUL_SHUTDOWN_S, PROTOCOL
 from tthc_contract.logs import configure_logging, get_logger
 from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect_settings
@@ -143,6 +143,7 @@ def run(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         http=PROTOCOL,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 

@@ -19,6 +19,7 @@ from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect_settings
 from tthc_contract.settings import Settings
 from tthc_contract.signing import EntrySigner, load_signing_key
+from tthc_contract.tasks import cancelled
 from tthc_contract.unit_index import IndexGenerations
 from tthc_contract.validation import ValidationContext
 
@@ -166,11 +167,9 @@ async def run(settings: Settings) -> None:
         if tasks:
             await consumer.stop()
             await archive.stop()
-            for task in tasks:
-                task.cancel()
             # Waited for: the leases (snapshots, report mail) are released on the way out, so
             # another instance takes over at once rather than when they expire.
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancelled(*tasks)
         stop.set()
         await server
         await redis.aclose()

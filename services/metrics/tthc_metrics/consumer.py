@@ -30,6 +30,7 @@ from tthc_contract.redis_client import REDIS_ERRORS
 from tthc_contract.stream_consumers import RawStreamReader, as_fields, raw_entries
 from tthc_contract.stream_consumers import ensure_group as ensure_stream_group
 from tthc_contract.streams import EVENTS, METRICS_GROUP
+from tthc_contract.tasks import cancelled
 
 from . import observability as om
 from .batcher import Batcher
@@ -226,8 +227,7 @@ class EventConsumer:
         """
         await self.reader.stop()
         preparing, committing, refreshing, heartbeat, reclaiming = self._tasks
-        for task in (preparing, heartbeat, reclaiming):
-            task.cancel()
+        await cancelled(preparing, heartbeat, reclaiming)
         remaining = self.batcher.drain()
         try:
             async with asyncio.timeout(flush_timeout_s):
@@ -238,11 +238,7 @@ class EventConsumer:
                 entries=len(self.inflight),
                 note="left pending; delivered again later",
             )
-        committing.cancel()
-        refreshing.cancel()  # only after a timeout: what it holds stays pending
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, *REDIS_ERRORS):
-                await task
+        await cancelled(committing, refreshing)  # only after a timeout: what they hold stays pending
         with contextlib.suppress(*REDIS_ERRORS):
             await self.witness.release_open()
 

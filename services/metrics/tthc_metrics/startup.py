@@ -16,6 +16,7 @@ from redis.exceptions import LockError
 from tthc_contract.logs import get_logger
 from tthc_contract.plan import Plan
 from tthc_contract.redis_client import REDIS_ERRORS
+from tthc_contract.tasks import cancelled
 
 from .api import ApiState
 from .seen import EventClaims
@@ -72,9 +73,7 @@ async def schema_lock(redis: aredis.Redis, stop: asyncio.Event) -> AsyncIterator
     try:
         yield
     finally:
-        renewing.cancel()
-        with contextlib.suppress(asyncio.CancelledError, LockError, *REDIS_ERRORS):
-            await renewing
+        await cancelled(renewing)
         with contextlib.suppress(LockError, *REDIS_ERRORS):
             await lock.release()
 

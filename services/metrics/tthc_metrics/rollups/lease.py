@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as aredis
 
+from tthc_contract.tasks import cancelled
+
 LEASE = "tthc:rollups:lease"
 VERSION = "tthc:rollups:version"
 TTL_MS = 30_000
@@ -58,9 +60,7 @@ class RefreshLease:
         try:
             yield held
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await cancelled(renewing)
             if not await self._release(keys=[LEASE], args=[token]):
                 held.kept = False
 
