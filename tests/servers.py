@@ -148,14 +148,29 @@ def until(check: Callable[[], Any], timeout: float = 90.0, what: str = "") -> An
     raise AssertionError(f"not true after {timeout}s {what}".strip())
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0, log: Path | None = None) -> int:
+    """SIGTERM; after ``timeout`` SIGABRT (a tthc service prints its threads' stacks), then
+    SIGKILL; the exit code. One that had to be stopped so prints the end of its ``log``."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            process.send_signal(signal.SIGABRT)  # a tthc service prints its threads' stacks
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if log is not None and log.exists():
+                lines = [
+                    line for line in log.read_text(errors="replace").splitlines() if '"debug"' not in line
+                ]
+                print(
+                    f"not stopped {timeout:.0f} s after SIGTERM; the end of {log.name}:",
+                    *lines[-40:],
+                    sep="\n",
+                )
     return int(process.returncode)
 
 

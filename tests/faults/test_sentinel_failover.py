@@ -154,7 +154,7 @@ def test_primary_killed_sentinel_promotes_a_replica_and_nothing_answered_202_is_
             assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
             check_indicators(port, events, plan, years_of(events))
         finally:
-            assert stop_process(metrics) == 0
+            assert stop_process(metrics, log=tmp_path / "metrics.log") == 0
     assert set(stored_ids(env)) == set(accepted)  # distinct ids: every one answered 202, no other
 
 

@@ -37,7 +37,7 @@ from .province import province_plan
 from .test_api import state
 
 pytestmark = pytest.mark.asyncio
-CPU_S = 1.5
+CPU_S = 2.5
 """How long a "slow" render keeps its worker's core busy after rendering."""
 PROVINCE = {"unit": "dong-nai", "period": "2026-03/ky"}
 MARCH = {"period": "2026-03/ky"}
