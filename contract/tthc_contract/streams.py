@@ -68,3 +68,9 @@ ALERTS_MAXLEN = 100_000
 ClickHouse as they come (group ``metrics-alerts``)."""
 DEAD_MAXLEN = 20_000
 """Dead letters kept (the oldest go first); see ``dead_letters`` for their size."""
+
+
+def entry_seconds(entry_id: object) -> float:
+    """A stream entry's id (``<ms>-<seq>``) as seconds since the epoch: when Redis added it."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    return int(text.split("-")[0]) / 1000

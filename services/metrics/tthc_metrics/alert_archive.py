@@ -14,7 +14,7 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 
 from tthc_contract.logs import get_logger
 from tthc_contract.stream_consumers import RawStreamReader, as_fields, raw_entries
-from tthc_contract.streams import ALERT_ARCHIVE_GROUP, ALERT_FIELDS, ALERTS, BODY_FIELD
+from tthc_contract.streams import ALERT_ARCHIVE_GROUP, ALERT_FIELDS, ALERTS, BODY_FIELD, entry_seconds
 
 from .store import Store, StoreUnavailable
 
@@ -27,10 +27,9 @@ def _time(value: str | None) -> datetime | None:
 
 def alert_row(entry_id: bytes, body: dict[str, Any]) -> list[Any]:
     """A row of ``alert_changes``; the change time is the stream entry's (milliseconds)."""
-    changed_ms = int(entry_id.split(b"-")[0])
     times = {"started_at": _time(body["started_at"]), "resolved_at": _time(body["resolved_at"])}
     fields = [times.get(name, body[name]) for name in ALERT_FIELDS]
-    return [entry_id.decode(), datetime.fromtimestamp(changed_ms / 1000).astimezone(), *fields]
+    return [entry_id.decode(), datetime.fromtimestamp(entry_seconds(entry_id)).astimezone(), *fields]
 
 
 class AlertArchive:

@@ -23,7 +23,7 @@ from tthc_contract.streams import EVENTS, INGEST_STATS, METRICS_GROUP
 
 from . import reads
 from .health import health as service_health
-from .indicators import as_of_text, indicator_list
+from .indicators import as_of_text, due_soon_body, indicator_list
 from .params import calendar_period, read_store, unit_or_404
 from .reports import routes as report_routes
 from .reports.pool import RenderPool
@@ -31,7 +31,7 @@ from .reports.service import ReportBuilder
 from .results import RecentResults
 from .scorecard import files as scorecard_files
 from .scorecard import routes as scorecard_routes
-from .snapshots import SnapshotPublisher, due_soon_body
+from .snapshots import SnapshotPublisher
 from .store import Store
 from .writer import WriterStats
 

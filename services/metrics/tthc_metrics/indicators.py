@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tthc_contract.indicators import INDICATORS, ratio, target_met
 from tthc_contract.periods import LOCAL_TZ, Period, PeriodKind, period_of
+
+if TYPE_CHECKING:
+    from .reads import DueItem
 
 
 def indicator_list(counts: dict[str, int], targets: dict[str, float | None]) -> list[dict[str, Any]]:
@@ -45,3 +48,22 @@ def snapshot(
 
 def watched_periods(at: datetime, kinds: tuple[PeriodKind, ...]) -> list[Period]:
     return [period_of(at, kind) for kind in kinds]
+
+
+def due_soon_body(unit: str, at: datetime, within_s: float, items: list[DueItem]) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "as_of": as_of_text(at),
+        "within_s": within_s,
+        "items": [
+            {
+                "kind": i.kind,
+                "code": i.code,
+                "unit": i.unit,
+                "due": as_of_text(i.due_at),
+                "received": as_of_text(i.received_at),
+                "procedure": i.procedure,
+            }
+            for i in items
+        ],
+    }

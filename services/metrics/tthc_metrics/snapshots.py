@@ -43,11 +43,12 @@ from tthc_contract.streams import (
     KIND_DUE_SOON,
     KIND_FIELD,
     KIND_SNAPSHOT,
+    entry_seconds,
 )
 
 from . import observability as om
 from . import reads
-from .indicators import as_of_text, snapshot, watched_periods
+from .indicators import due_soon_body, snapshot, watched_periods
 from .results import RecentResults
 from .store import Store, StoreUnavailable
 
@@ -57,31 +58,6 @@ HANDED_OVER = "tthc:snapshots:dirty"
 ENTRIES_PER_WRITE = 500
 Entry = tuple[bytes, bytes]
 """A stream entry to write: its kind and its body (JSON)."""
-
-
-def due_soon_body(unit: str, at: datetime, within_s: float, items: list[reads.DueItem]) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "as_of": as_of_text(at),
-        "within_s": within_s,
-        "items": [
-            {
-                "kind": i.kind,
-                "code": i.code,
-                "unit": i.unit,
-                "due": as_of_text(i.due_at),
-                "received": as_of_text(i.received_at),
-                "procedure": i.procedure,
-            }
-            for i in items
-        ],
-    }
-
-
-def _seconds(entry_id: object) -> float:
-    """A stream entry's id (``<ms>-<seq>``) as seconds since the epoch."""
-    text = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-    return int(text.split("-")[0]) / 1000
 
 
 class SnapshotPublisher:
@@ -285,7 +261,7 @@ class SnapshotPublisher:
                     await self.redis.sadd(HANDED_OVER, *units)
                 newest = await self.redis.xrevrange(INDICATORS, count=1)
                 if newest:
-                    self.last_at = _seconds(newest[0][0])
+                    self.last_at = entry_seconds(newest[0][0])
             except REDIS_ERRORS as exc:
                 self.mark_dirty(None if "*" in units else units)  # handed over at the next try
                 log.warning("metrics.snapshot_handover_failed", error=str(exc)[:300])
