@@ -118,4 +118,27 @@ async def test_a_batch_is_one_write_and_warns_once_per_item(redis: aredis.Redis)
     assert len(writes) == 1
     statuses = {(a["indicator"], a["status"]) for a in engine.listed("firing")}
     assert statuses == {("online_rate", "firing"), ("due_soon", "firing")}
-    assert await engine.store.warned("kt", ["H1", "H2"]) == {"H1"}
+    assert await engine.store.warned([("kt", "H1"), ("kt", "H2")]) == {("kt", "H1")}
+
+
+async def hmget_calls(redis: aredis.Redis) -> int:
+    return int((await redis.info("commandstats")).get("cmdstat_hmget", {}).get("calls", 0))
+
+
+@pytest.mark.asyncio
+async def test_a_batch_asks_redis_once_which_items_were_warned_about(redis: aredis.Redis) -> None:
+    """Due-soon bodies of many units in one batch: one read of the warned items, not one per
+    body; the decisions are those of the bodies one by one (the oracle above)."""
+    engine = AlertEngine(PLAN, AlertStore(redis))
+    await engine.start()
+    due = NOW + timedelta(hours=3)
+    bodies = [
+        ("due_soon", due_soon(unit, NOW + timedelta(minutes=11 * n), ("case", f"{unit}-{n}", due)))
+        for n in range(3)
+        for unit in UNITS
+    ]
+    before = await hmget_calls(redis)
+    await engine.on_entries(bodies)
+    assert await hmget_calls(redis) - before == 1
+    warned = {(u, f"{u}-{n}") for u in UNITS for n in range(3)}
+    assert await engine.store.warned(sorted(warned | {("kt", "never")})) == warned

@@ -63,11 +63,15 @@ class AlertEngine:
         decided in order, each on the outcome of the ones before, and saved in one write."""
         async with self.lock:
             batch = _Batch(self.records)
+            # Which due-soon items were warned about before the batch: one read for it all.
+            warned = await self.store.warned(
+                [(b["unit"], i["code"]) for k, b in entries if k != "snapshot" for i in b["items"]]
+            )
             for kind, body in entries:
                 if kind == "snapshot":
                     self._snapshot(batch, body)
                 else:
-                    await self._due_soon(batch, body)
+                    self._due_soon(batch, body, warned)
             await self._apply(batch.updates, warned=batch.warned)
 
     def _snapshot(self, batch: _Batch, body: dict[str, Any]) -> None:
@@ -87,7 +91,7 @@ class AlertEngine:
             assert previous is None or isinstance(previous, Alert)
             batch.add(step(previous, obs, self.rules, at))
 
-    async def _due_soon(self, batch: _Batch, body: dict[str, Any]) -> None:
+    def _due_soon(self, batch: _Batch, body: dict[str, Any], before: set[tuple[str, str]]) -> None:
         now, unit = datetime.fromisoformat(body["as_of"]), body["unit"]
         if unit not in self.plan.unit_codes or not body["items"]:
             return
@@ -95,7 +99,7 @@ class AlertEngine:
         if last is not None and now - last < self.plan.alerts.due_soon_every:
             return  # the items wait for the next batch; they stay in the due-soon list
         codes = [item["code"] for item in body["items"]]
-        warned = await self.store.warned(unit, codes) | batch.warned_codes(unit)
+        warned = {code for code in codes if (unit, code) in before} | batch.warned_codes(unit)
         period = period_of(now, "month").code
         warning = new_warning(unit, period, body["items"], warned=warned, within_s=body["within_s"], now=now)
         if warning is not None:

@@ -31,6 +31,8 @@ Record = Alert | DueSoonWarning
 STATE = "tthc:alerts:state"
 OUTBOX = "tthc:alerts:outbox"
 WARNED = "tthc:alerts:warned"
+WARNED_PER_READ = 10_000
+"""Fields per ``HMGET`` of ``WARNED`` (a batch of 1,000 due-soon bodies can name more)."""
 
 
 class AlertStore:
@@ -72,12 +74,18 @@ class AlertStore:
     async def delivered(self, ids: Iterable[str]) -> None:
         await self.fence.write(Writes().srem(OUTBOX, ids))
 
-    async def warned(self, unit: str, codes: list[str]) -> set[str]:
-        """Which of the unit's items ``codes`` were warned about already."""
-        if not codes:
+    async def warned(self, items: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the items ``(unit, code)`` were warned about already: one round trip
+        (``HMGET``s of at most ``WARNED_PER_READ`` fields each, pipelined)."""
+        wanted = list(dict.fromkeys(items))
+        if not wanted:
             return set()
-        dues = await self.redis.hmget(WARNED, [f"{unit}\x1f{code}" for code in codes])
-        return {code for code, due in zip(codes, dues, strict=True) if due is not None}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for start in range(0, len(wanted), WARNED_PER_READ):
+                pipe.hmget(WARNED, [f"{u}\x1f{c}" for u, c in wanted[start : start + WARNED_PER_READ]])
+            replies = await pipe.execute()
+        dues = [due for reply in replies for due in reply]
+        return {item for item, due in zip(wanted, dues, strict=True) if due is not None}
 
     async def forget_warned_before(self, instant: datetime) -> None:
         """Items whose deadline passed can no longer be warned about: forget them."""
