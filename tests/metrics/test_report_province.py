@@ -30,6 +30,7 @@ from tthc_metrics.api import create_api
 from tthc_metrics.reports.labels import short_name
 from tthc_metrics.reports.parts import evaluation
 from tthc_metrics.reports.parts import plan as plan_part
+from tthc_metrics.reports.parts.base import Facts
 from tthc_metrics.reports.render import render_file
 from tthc_metrics.store import Store
 from tthc_metrics.writer import Writer
@@ -45,6 +46,7 @@ from .test_report_files import CHROMIUM_FLAGS, pdf_text
 pytestmark = pytest.mark.asyncio
 MARCH = {"unit": "dong-nai", "period": "2026-03/ky"}
 DEPARTMENT = "Phòng Kinh tế"
+PROVINCE_CODE = MARCH["unit"]
 Client = Callable[[Plan], Awaitable[httpx.AsyncClient]]
 
 
@@ -236,3 +238,24 @@ async def test_what_each_commune_and_department_misses_reads_in_every_format(
     assert kt_online[4:7] == (0.75, 15, 20) and kt_online[9] == 3
     html = (await api.get("/v1/reports/monthly.html", params=MARCH)).text
     assert '<td class="n missed">75% (3)</td>' in html[html.index("CHỦ TỊCH") :]
+
+
+async def test_the_evaluation_reads_the_communes_only_and_ranks_as_with_every_unit(
+    thirty: tuple[Plan, httpx.AsyncClient], store: Store
+) -> None:
+    """Ranking a province needs its communes' counts, not its departments': read alone, the
+    evaluation asks for the province and its 30 communes; it ranks exactly as from the
+    counts of every unit, and after the plan part has read those, it reads nothing more."""
+    plan, _ = thirty
+    report, now = parse_report_period(MARCH["period"], 14), datetime(2026, 4, 20, tzinfo=LOCAL_TZ)
+    alone = Facts(store, plan)
+    near = alone.counts(PROVINCE_CODE, report, now, children_only=True)
+    assert sorted(near) == sorted([PROVINCE_CODE, *plan.children[PROVINCE_CODE]])
+    whole = Facts(store, plan)
+    every = whole.counts(PROVINCE_CODE, report, now)
+    assert len(every) == len(plan.descendants(PROVINCE_CODE)) > len(near)
+    assert near == {code: every[code] for code in near}
+    assert evaluation.build(alone, PROVINCE_CODE, report, now) == evaluation.build(
+        whole, PROVINCE_CODE, report, now
+    )
+    assert whole.counts(PROVINCE_CODE, report, now, children_only=True) is every, "read once per document"

@@ -30,13 +30,19 @@ class Facts:
     def __init__(self, store: Store, plan: Plan) -> None:
         self.store = store
         self.plan = plan
-        self._counts: dict[tuple[str, str, datetime], Counts] = {}
+        self._counts: dict[tuple[str, str, datetime, bool], Counts] = {}
 
-    def counts(self, unit: str, report: ReportPeriod, now: datetime) -> Counts:
-        """The counts of ``unit`` and of every unit below it, each over its own subtree."""
-        key = (unit, report.code, now)
+    def counts(
+        self, unit: str, report: ReportPeriod, now: datetime, *, children_only: bool = False
+    ) -> Counts:
+        """The counts of ``unit`` and of every unit below it, each over its own subtree;
+        ``children_only``: of ``unit`` and the units directly below it (what a ranking needs:
+        a province's 150 communes, not its 1,200 units), unless all were read already."""
+        every = (unit, report.code, now, False)
+        key = every if every in self._counts else (unit, report.code, now, children_only)
         if key not in self._counts:
-            by_unit = reads.counts_by_unit(self.store, self.plan, [report], now, self.plan.descendants(unit))
+            wanted = [unit, *self.plan.children[unit]] if children_only else self.plan.descendants(unit)
+            by_unit = reads.counts_by_unit(self.store, self.plan, [report], now, wanted)
             self._counts[key] = {code: counts for (code, _), counts in by_unit.items()}
         return self._counts[key]
 

@@ -40,7 +40,9 @@ NONE = "Chưa có đơn vị trực thuộc để đánh giá."
 
 
 def build(facts: Facts, unit: str, report: ReportPeriod, now: datetime) -> Evaluation:
-    return model.evaluation(facts.plan, unit, report, now, facts.counts(unit, report, now))
+    return model.evaluation(
+        facts.plan, unit, report, now, facts.counts(unit, report, now, children_only=True)
+    )
 
 
 def compact(body: Evaluation) -> bool:
