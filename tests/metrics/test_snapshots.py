@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 import orjson
 import pytest
@@ -11,8 +12,9 @@ import redis.asyncio as aredis
 
 from tthc_contract.plan import Plan
 from tthc_contract.streams import BODY_FIELD, INDICATORS, KIND_FIELD
+from tthc_metrics import reads
 from tthc_metrics.snapshots import SnapshotPublisher
-from tthc_metrics.store import Store
+from tthc_metrics.store import Store, StoreUnavailable
 from tthc_metrics.writer import Writer
 
 from ..clock import local_now, start_of_current
@@ -96,9 +98,42 @@ async def test_a_changed_unit_goes_out_at_once_and_the_units_above_it_after_thei
     await writer.acknowledge(written)
     publisher.mark_dirty(written.changed.units)
     paused_until = time.monotonic() + 60  # the units above were computed a moment ago
-    owed, until = await publisher._publish_changed(now, set(), paused_until)
-    assert owed == {"dong-phu"} and until == paused_until
-    assert {b["unit"] for k, b in await read_all(redis) if k == b"indicators"} == {"kt"}
-    owed, until = await publisher._publish_changed(now, owed, 0.0)  # the pause is over
-    assert owed == set() and until >= time.monotonic()
-    assert {b["unit"] for k, b in await read_all(redis) if k == b"indicators"} == {"kt", "dong-phu"}
+    publisher._above_at = paused_until
+    await publisher._publish_changed(now)
+    assert publisher._above == {"dong-phu"} and publisher._above_at == paused_until
+    assert await published_units(redis) == {"kt"}
+    publisher._above_at = 0.0  # the pause is over
+    await publisher._publish_changed(now)
+    assert publisher._above == set() and publisher._above_at >= time.monotonic()
+    assert await published_units(redis) == {"kt", "dong-phu"}
+
+
+async def published_units(redis: aredis.Redis) -> set[str]:
+    return {str(b["unit"]) for k, b in await read_all(redis) if k == b"indicators"}
+
+
+async def test_units_whose_computation_failed_go_out_at_the_next_round(
+    store: Store, redis: aredis.Redis, plan: Plan, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store fails during a round: what it was to publish is owed, and the next round
+    publishes it (not the next full round, an interval later)."""
+    now = local_now()
+    publisher = SnapshotPublisher(store, redis, plan, interval_s=3600, min_gap_s=0)
+    await publisher.publish(full=True, at=now)
+    await redis.delete(INDICATORS)
+    start = start_of_current("month", now).isoformat()
+    written = await writer.store_batch(await writer.prepare(entries([received("D", start, unit="kt")])))
+    await writer.acknowledge(written)
+    publisher.mark_dirty(written.changed.units)
+    real_counts = reads.counts_by_unit
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailable("the store is down")
+
+    monkeypatch.setattr(reads, "counts_by_unit", failing)
+    with pytest.raises(StoreUnavailable):
+        await publisher._publish_changed(now)
+    assert await published_units(redis) == set()
+    monkeypatch.setattr(reads, "counts_by_unit", real_counts)
+    await publisher._publish_changed(now)
+    assert await published_units(redis) == {"kt", "dong-phu"}

@@ -86,6 +86,9 @@ class SnapshotPublisher:
         self.min_gap_s = min_gap_s
         self._dirty = asyncio.Event()
         self._units: set[str] = set()
+        self._above: set[str] = set()
+        """Units above changed ones, not computed again yet (``_publish_changed``)."""
+        self._above_at = 0.0
         self._everything = False
         self._checked_at: datetime | None = None
         self._published: dict[tuple[str, str], Any] = {}
@@ -127,12 +130,11 @@ class SnapshotPublisher:
 
     async def _publishing(self) -> None:
         next_full = 0.0  # a holder starts with every unit
-        above: set[str] = set()  # units above changed ones, not yet computed again
-        above_at = 0.0
         while True:
             full = time.monotonic() >= next_full
             if not full:
-                due = min(next_full, time.monotonic() + self.check_s, above_at if above else next_full)
+                above_due = self._above_at if self._above else next_full
+                due = min(next_full, time.monotonic() + self.check_s, above_due)
                 wait = due - time.monotonic()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(max(0.0, wait)):
@@ -145,9 +147,9 @@ class SnapshotPublisher:
                 await self._take_handed_over()
                 if full:
                     await self.publish(full=True, at=at)
-                    above.clear()
+                    self._above.clear()
                 else:
-                    above, above_at = await self._publish_changed(at, above, above_at)
+                    await self._publish_changed(at)
             except (StoreUnavailable, *REDIS_ERRORS) as exc:
                 log.warning("metrics.snapshot_failed", error=str(exc)[:300])
             took = time.monotonic() - started
@@ -158,24 +160,32 @@ class SnapshotPublisher:
             # them: after a computation of t seconds, wait at least t before the next.
             await asyncio.sleep(max(self.min_gap_s, took))
 
-    async def _publish_changed(
-        self, at: datetime, above: set[str], above_at: float
-    ) -> tuple[set[str], float]:
+    async def _publish_changed(self, at: datetime) -> None:
         """The changed units at once (what alerts need first: a department, a commune); the
         units above them (a district, the province: their sums read the most cells) gathered
-        and computed again after 3x the time they last took. Returns what is still owed."""
+        in ``_above`` and computed again after 3x the time they last took. Units whose
+        computation failed stay owed: the next round (not the next full one) tries again."""
         own = await self._changed_units(at)
-        if own is None:
-            await self.publish(full=False, at=at)
-            return set(), time.monotonic()
-        above = (above | {up for u in own for up in self.plan.ancestors(u)}) - own
-        if own:
-            await self.publish(full=False, at=at, units=own)
-        if above and time.monotonic() >= above_at:
+        try:
+            if own is None:
+                await self.publish(full=False, at=at)
+                self._above.clear()
+                return
+            self._above = (self._above | {up for u in own for up in self.plan.ancestors(u)}) - own
+            if own:
+                await self.publish(full=False, at=at, units=own)
+        except (StoreUnavailable, *REDIS_ERRORS):
+            # Owed still, for the next round (at the next flush or check, not at once).
+            if own is None:
+                self._everything = True
+            else:
+                self._units |= own
+            raise
+        if self._above and time.monotonic() >= self._above_at:
             started = time.monotonic()
-            await self.publish(full=False, at=at, units=above)
-            return set(), time.monotonic() + 3 * (time.monotonic() - started)
-        return above, above_at
+            await self.publish(full=False, at=at, units=self._above)  # owed until it succeeds
+            self._above = set()
+            self._above_at = time.monotonic() + 3 * (time.monotonic() - started)
 
     def _new_periods(self, at: datetime) -> bool:
         """A new month (or quarter, year) began since the last publish: every unit anew."""
