@@ -124,7 +124,7 @@ class AlertEngine:
         updates: Sequence[tuple[Record, bool]],
         now: datetime | None = None,
         *,
-        warned: dict[str, str] | None = None,
+        warned: dict[tuple[str, str], str] | None = None,
     ) -> None:
         """Persist the updates (in order; the last one of a record stands), then hold them."""
         final: dict[str, Record | None] = {}
@@ -165,8 +165,9 @@ class _Batch:
     def __init__(self, records: dict[str, Record]) -> None:
         self.records = records
         self.updates: list[tuple[Record, bool]] = []
-        self.warned: dict[str, str] = {}
-        """``unit\\x1fcode`` → due, for the items warned about in this batch."""
+        self.warned: dict[tuple[str, str], str] = {}
+        """``(unit, code)`` → due, for the items warned about in this batch."""
+        self._warned_codes: dict[str, set[str]] = {}
         self._latest: dict[str, Record | None] = {}
         self._warned_at: dict[str, datetime] | None = None
 
@@ -190,11 +191,12 @@ class _Batch:
         return self._warned_at.get(unit)
 
     def warned_codes(self, unit: str) -> set[str]:
-        prefix = f"{unit}\x1f"
-        return {key[len(prefix) :] for key in self.warned if key.startswith(prefix)}
+        """The unit's items warned about in this batch."""
+        return self._warned_codes.get(unit, set())
 
     def warn(self, warning: DueSoonWarning) -> None:
         self.add((warning, True))
-        self.warned |= {f"{warning.unit}\x1f{item['code']}": item["due"] for item in warning.items}
+        self.warned |= {(warning.unit, item["code"]): item["due"] for item in warning.items}
+        self._warned_codes.setdefault(warning.unit, set()).update(item["code"] for item in warning.items)
         assert self._warned_at is not None
         self._warned_at[warning.unit] = warning.started_at

@@ -35,6 +35,11 @@ WARNED_PER_READ = 10_000
 """Fields per ``HMGET`` of ``WARNED`` (a batch of 1,000 due-soon bodies can name more)."""
 
 
+def warned_key(unit: str, code: str) -> str:
+    """A due-soon item's field in ``WARNED``."""
+    return f"{unit}\x1f{code}"
+
+
 class AlertStore:
     def __init__(self, redis: aredis.Redis, fence: Fence | None = None) -> None:
         self.redis: Any = redis  # replies are bytes (decode_responses off); the stubs say bytes | str
@@ -50,10 +55,10 @@ class AlertStore:
         changed: Iterable[Record],
         forget: Iterable[str],
         *,
-        warned: dict[str, str] | None = None,
+        warned: dict[tuple[str, str], str] | None = None,
     ) -> None:
         """Persist ``keep``; publish and queue for delivery ``changed``; drop ``forget``;
-        remember the due-soon items ``warned`` about (``unit\\x1fcode`` → due): one atomic write."""
+        remember the due-soon items ``warned`` about (``(unit, code)`` → due): one atomic write."""
         keep, changed, forget = list(keep), list(changed), list(forget)
         writes = Writes()
         if keep:
@@ -65,7 +70,7 @@ class AlertStore:
         if changed:
             writes.sadd(OUTBOX, [r.id for r in changed])
         if warned:
-            writes.hset(WARNED, warned)
+            writes.hset(WARNED, {warned_key(*item): due for item, due in warned.items()})
         await self.fence.write(writes)
 
     async def outbox(self) -> set[str]:
@@ -82,7 +87,7 @@ class AlertStore:
             return set()
         async with self.redis.pipeline(transaction=False) as pipe:
             for start in range(0, len(wanted), WARNED_PER_READ):
-                pipe.hmget(WARNED, [f"{u}\x1f{c}" for u, c in wanted[start : start + WARNED_PER_READ]])
+                pipe.hmget(WARNED, [warned_key(*item) for item in wanted[start : start + WARNED_PER_READ]])
             replies = await pipe.execute()
         dues = [due for reply in replies for due in reply]
         return {item for item, due in zip(wanted, dues, strict=True) if due is not None}
