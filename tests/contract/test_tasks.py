@@ -29,10 +29,14 @@ def stubborn(swallow: int) -> tuple[asyncio.Task[None], list[int]]:
     return asyncio.create_task(loop()), swallowed
 
 
-async def test_a_task_that_swallows_cancels_is_cancelled_again_until_it_ends(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancels repeated every 50 ms rather than every second."""
     monkeypatch.setattr(tasks, "RECANCEL_S", 0.05)
+
+
+@pytest.mark.usefixtures("quick")
+async def test_a_task_that_swallows_cancels_is_cancelled_again_until_it_ends() -> None:
     task, swallowed = stubborn(3)
     await asyncio.sleep(0)
     task.cancel()
@@ -54,10 +58,8 @@ async def test_errors_are_left_on_the_tasks_and_finished_tasks_are_fine() -> Non
     assert isinstance(broken.exception(), ValueError) and done.done()
 
 
-async def test_a_cancel_of_the_caller_is_honoured_once_the_tasks_ended(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(tasks, "RECANCEL_S", 0.05)
+@pytest.mark.usefixtures("quick")
+async def test_a_cancel_of_the_caller_is_honoured_once_the_tasks_ended() -> None:
     task, _ = stubborn(2)
     await asyncio.sleep(0)
     waiting = asyncio.create_task(cancelled(task))
