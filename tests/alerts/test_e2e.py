@@ -71,9 +71,11 @@ class KtAlerting:
     env: dict[str, str]
 
 
-def kt_alerting(tmp_path: Path, redis_url: str, sink: WebhookSink) -> KtAlerting:
+def kt_alerting(tmp_path: Path, redis_url: str, sink: WebhookSink, **alerts: str) -> KtAlerting:
+    """Alertmanager and the plan for Phòng Kinh tế's webhook (``alerts``: the plan's
+    ``alerts`` settings changed)."""
     data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
-    data["alerts"] = {**data["alerts"], "pending": "1s"}
+    data["alerts"] = {**data["alerts"], "pending": "1s", **alerts}
     data["routes"] = [{"name": "Phòng Kinh tế", "units": ["kt"], "webhook": sink.url}]
     plan_file = tmp_path / "plan.yaml"
     plan_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
