@@ -182,7 +182,9 @@ class EventConsumer:
             try:
                 started = time.perf_counter()
                 changed = await self.writer.refresh([written for _, written in group])
-                om.REFRESH_SECONDS.observe(time.perf_counter() - started)
+                refreshed_s = time.perf_counter() - started
+                om.REFRESH_SECONDS.observe(refreshed_s)
+                self.batcher.paced(group[-1][1].insert_ms / 1000 + refreshed_s)
                 log.debug(
                     "metrics.refreshed",
                     batches=len(group),

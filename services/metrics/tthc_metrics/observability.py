@@ -26,6 +26,12 @@ REFRESH_SECONDS = Histogram(
     "Time to refresh the state and cells of the items stored batches touched (one refresh may cover several)",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+STORE_CALL_SECONDS = Counter(
+    "tthc_metrics_store_call_seconds",
+    "Time in ClickHouse calls by client role: wall, and the calling thread's CPU (the embedded "
+    "engine runs most of a query on the thread that calls it)",
+    ["role", "clock"],
+)
 STORE_FAILING = Gauge(
     "tthc_metrics_store_failing", "1 while ClickHouse or Redis fails (writes retried), or start-up waits"
 )

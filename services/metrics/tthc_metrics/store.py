@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from typing import Any
 
 import clickhouse_connect
@@ -19,6 +20,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalErr
 from tthc_contract.plan import Plan
 from tthc_contract.streams import ALERT_FIELDS
 
+from .observability import STORE_CALL_SECONDS
 from .schema.current import PLAN_TABLES, SCHEMA
 from .schema.migrate import migrate as migrate_schema
 from .schema.plan_rows import plan_rows
@@ -140,6 +142,7 @@ class Store:
 
     def call(self, role: str, work: Any) -> Any:
         """Run ``work(client)``; any ClickHouse or network failure becomes ``StoreUnavailable``."""
+        wall, cpu = time.perf_counter(), time.thread_time()
         try:
             return work(self.client(role))
         except StoreUnavailable:
@@ -149,6 +152,9 @@ class Store:
             raise StoreUnavailable(str(exc)) from exc
         except STORE_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
+        finally:
+            STORE_CALL_SECONDS.labels(role, "wall").inc(time.perf_counter() - wall)
+            STORE_CALL_SECONDS.labels(role, "cpu").inc(time.thread_time() - cpu)
 
     def ping(self) -> bool:
         try:
