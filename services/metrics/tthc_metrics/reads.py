@@ -19,7 +19,7 @@ from tthc_contract.plan import Plan
 
 from .rollups.cells_sql import CASES, FEEDBACK, CellKind, read_sums
 from .schema.current import FACT_TABLES, STATE_TABLES
-from .store import Store
+from .store import Formatted, Store, formatted
 
 FINAL_SETTINGS = {"do_not_merge_across_partitions_select_final": 1}
 """What every reading client keeps (``store.role_settings``); for a client of one's own."""
@@ -94,7 +94,7 @@ def cells_from(kind: CellKind, cells: CellRange, extra: str = "") -> str:
     return " UNION ALL ".join(parts) or f"SELECT {columns}{extra} FROM {kind.month_table} WHERE 0"
 
 
-def _counts(store: Store, kind: CellKind, units: list[str], cells: CellRange, at: datetime) -> dict[str, Any]:
+def _counts(store: Store, kind: CellKind, units: Formatted, cells: CellRange, at: datetime) -> dict[str, Any]:
     sums = read_sums(kind)
     sql = f"SELECT {', '.join(sums)} FROM ({cells_from(kind, cells)})"
     params = {"units": units, "at": sql_instant(at)}
@@ -110,8 +110,10 @@ def counts(store: Store, units: list[str], period: Span, at: datetime) -> dict[s
     """Every count of the cases and feedback of ``units`` received in ``period``, at ``at``:
     the indicators' and the scorecard's (and the sets of procedures, sorted)."""
     cells = CellRange.of(period)
-    feedback = _POOL.submit(_counts, store, FEEDBACK, units, cells, at)
-    return _counts(store, CASES, units, cells, at) | feedback.result()
+    listed = tuple(units)
+    bound = formatted(("units", listed), lambda: list(listed))
+    feedback = _POOL.submit(_counts, store, FEEDBACK, bound, cells, at)
+    return _counts(store, CASES, bound, cells, at) | feedback.result()
 
 
 def counts_by_unit(
@@ -126,29 +128,43 @@ def counts_by_unit(
     """Counts of each unit (its subtree) for several periods: {(unit, period code): counts};
     every unit of the plan, or those given."""
     wanted = sorted(units if units is not None else plan.unit_codes)
-    members = sorted({d for u in wanted for d in plan.descendants(u)})
-    chosen = set(wanted)
-    ancestors = [[a for a in plan.ancestors(m) if a in chosen] for m in members]
+    members, ancestors = _rollup(plan, tuple(wanted))
     params = {"units": members, "members": members, "ancestors": ancestors, "at": sql_instant(at)}
     result: dict[tuple[str, str], dict[str, Any]] = {}
     for period in periods:
-        for unit in wanted:
-            result[(unit, period.code)] = {}
-        for kind in (CASES, FEEDBACK):
-            _by_unit(store, kind, CellRange.of(period), params, into=result, code=period.code, role=role)
+        cells = CellRange.of(period)
+        # cases and feedback at once, on clients of their own
+        feedback = _POOL.submit(_by_unit, store, FEEDBACK, cells, params, f"{role}-feedback")
+        cases = _by_unit(store, CASES, cells, params, role)
+        for kind, found in ((CASES, cases), (FEEDBACK, feedback.result())):
+            for unit in wanted:
+                counted = found[unit] if unit in found else _no_counts(kind)
+                result.setdefault((unit, period.code), {}).update(counted)
     return result
 
 
+def _rollup(plan: Plan, wanted: tuple[str, ...]) -> tuple[Formatted, Formatted]:
+    """The units whose cells the ``wanted`` units sum (sorted), and for each of those the
+    wanted units it counts in; formatted once for the same lists (keyed by their content)."""
+    members = sorted({d for u in wanted for d in plan.descendants(u)})
+    chosen = set(wanted)
+    ancestors = tuple(tuple(a for a in plan.ancestors(m) if a in chosen) for m in members)
+    return (
+        formatted(("units", tuple(members)), lambda: members),
+        formatted(("ancestors", ancestors), lambda: [list(a) for a in ancestors]),
+    )
+
+
+def _no_counts(kind: CellKind) -> dict[str, Any]:
+    """The counts of a unit with no cell: zeros and empty sets."""
+    names = [s.rsplit(" AS ", 1)[1] for s in read_sums(kind)]
+    return {name: ([] if name in kind.sets else 0) for name in names}
+
+
 def _by_unit(
-    store: Store,
-    kind: CellKind,
-    cells: CellRange,
-    params: dict[str, Any],
-    *,
-    into: dict[tuple[str, str], dict[str, Any]],
-    code: str,
-    role: str,
-) -> None:
+    store: Store, kind: CellKind, cells: CellRange, params: dict[str, Any], role: str
+) -> dict[str, dict[str, Any]]:
+    """{unit: its counts of ``kind``} for the units with any cell in ``cells``."""
     sums = read_sums(kind)
     sql = (
         # transform() looks the unit up in a hash table; indexOf() scanned the whole list per
@@ -159,13 +175,12 @@ def _by_unit(
     )
     rows = store.call(role, lambda c: c.query(sql, parameters=params).result_rows)
     names = [s.rsplit(" AS ", 1)[1] for s in sums]
-    empty: dict[str, Any] = {name: ([] if name in kind.sets else 0) for name in names}
-    for key in [k for k in into if k[1] == code]:
-        into[key].update(empty)
-    for row in rows:
-        into[(row[0], code)].update(
-            {n: (sorted(v) if isinstance(v, list) else int(v)) for n, v in zip(names, row[1:], strict=True)}
-        )
+    return {
+        row[0]: {
+            n: (sorted(v) if isinstance(v, list) else int(v)) for n, v in zip(names, row[1:], strict=True)
+        }
+        for row in rows
+    }
 
 
 def due_soon(

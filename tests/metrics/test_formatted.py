@@ -1,0 +1,46 @@
+"""Query parameters formatted once (``store.formatted``): bound as the same values as the
+Python ones they were made from, by the real engine, and kept within their bound."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tthc_metrics import store as store_module
+from tthc_metrics.store import FORMATTED_KEPT, Formatted, Store, formatted
+
+codes = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@given(units=st.lists(codes, max_size=20), nested=st.lists(st.lists(codes, max_size=3), max_size=10))
+@settings(max_examples=40, deadline=None)
+def test_a_formatted_value_binds_as_the_value_it_was_made_from(
+    session_store: Store, units: list[str], nested: list[list[str]]
+) -> None:
+    """Codes with quotes, backslashes, tabs or Vietnamese letters included."""
+    sql = "SELECT {units:Array(String)}, {nested:Array(Array(String))}"
+
+    def read(params: dict[str, Any]) -> Any:
+        return session_store.call("read", lambda c: c.query(sql, parameters=params).first_row)
+
+    as_is = read({"units": units, "nested": nested})
+    assert as_is == (units, nested)
+    assert read({"units": Formatted(units), "nested": Formatted(nested)}) == as_is
+
+
+def test_values_are_kept_by_key_and_no_more_than_the_bound() -> None:
+    built: list[int] = []
+
+    def build(n: int) -> list[str]:
+        built.append(n)
+        return [str(n)]
+
+    first = formatted(("test", 0), lambda: build(0))
+    assert formatted(("test", 0), lambda: build(0)) is first
+    assert built == [0], "formatted once"
+    for n in range(1, FORMATTED_KEPT + 1):
+        formatted(("test", n), lambda n=n: build(n))
+    assert len(store_module._formatted) <= FORMATTED_KEPT
+    assert ("test", 0) not in store_module._formatted, "the least recently used went first"
