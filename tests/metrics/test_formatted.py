@@ -3,8 +3,10 @@ Python ones they were made from, by the real engine, and kept within their bound
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from clickhouse_connect.driver.binding import format_bind_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,3 +46,28 @@ def test_values_are_kept_by_key_and_no_more_than_the_bound() -> None:
         formatted(("test", n), lambda n=n: build(n))
     assert len(store_module._formatted) <= FORMATTED_KEPT
     assert ("test", 0) not in store_module._formatted, "the least recently used went first"
+
+
+plain = st.from_regex(r"[A-Za-z0-9 ._:/+-]{0,12}", fullmatch=True)
+values = st.one_of(plain, codes, st.dates(), st.integers(-(2**40), 2**40), st.booleans())
+
+
+@given(
+    value=st.one_of(
+        st.lists(values, max_size=8),
+        st.lists(st.tuples(values, values), max_size=8),
+        st.lists(st.lists(values, max_size=3), max_size=5),
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_quick_path_writes_what_clickhouse_connect_writes(value: list[Any]) -> None:
+    """Lists of plain codes, dates and numbers are written without clickhouse-connect's
+    formatting; the text is the same as its own (anything else is left to it)."""
+    assert Formatted(value).text == format_bind_value(value)
+
+
+def test_a_refresh_chunk_of_cells_binds_to_the_engine(session_store: Store) -> None:
+    cells = [("X01", date(2026, 1, 31)), ("X'02", date(2026, 12, 1))]
+    sql = "SELECT {cells:Array(Tuple(String, Date))}"
+    row = session_store.call("read", lambda c: c.query(sql, parameters={"cells": Formatted(cells)}).first_row)
+    assert row == (cells,)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..store import Store
+from ..store import Formatted, Store
 from . import cells_sql
 from .cells_sql import CASES, FEEDBACK, CellKind
 from .state_sql import CASE_FOLD, CASE_HOMES, FEEDBACK_FOLD, FEEDBACK_HOMES, fold
@@ -69,7 +69,7 @@ def refresh_items(store: Store, cases: set[str], feedback: set[str], version: in
         (feedback, FEEDBACK_FOLD, FEEDBACK_HOMES, "feedback_state", changed.feedback_cells),
     ):
         for chunk in _chunks(codes):
-            params = {"codes": chunk, "version": version}
+            params = {"codes": Formatted(chunk), "version": version}
             target = store.insert_name(table)
             where = f"{_code_column(table)} IN {{codes:Array(String)}}"
             sql = f"INSERT INTO {target} " + fold(template, where) + settings
@@ -123,9 +123,9 @@ def _run_all(store: Store, role: str, sql: str, cells: list[tuple[str, Any]], *,
     for start in range(0, len(cells), CHUNK):
         chunk = cells[start : start + CHUNK]
         params = {
-            "cells": chunk,
-            "units": sorted({u for u, _ in chunk}),
-            "months": sorted({_month(c) if isinstance(c, date) else c for _, c in chunk}),
+            "cells": Formatted(chunk),
+            "units": Formatted(sorted({u for u, _ in chunk})),
+            "months": Formatted(sorted({_month(c) if isinstance(c, date) else c for _, c in chunk})),
             "version": version,
         }
         store.call(role, lambda c, p=params: c.command(sql, parameters=p))
