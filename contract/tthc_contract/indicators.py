@@ -9,6 +9,7 @@ SQL from these two places.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -94,7 +95,15 @@ def target_met(numerator: int, denominator: int, target: float | None) -> bool |
     """
     if target is None or denominator == 0:
         return None
-    return numerator >= Fraction(str(target)) * denominator
+    exact = _as_written(target)
+    return numerator * exact.denominator >= exact.numerator * denominator
+
+
+@functools.lru_cache(maxsize=1024)
+def _as_written(target: float) -> Fraction:
+    """The decimal the plan wrote, exactly (a plan has a few dozen distinct targets; the
+    evaluator and a province's reports judge thousands of units against them)."""
+    return Fraction(str(target))
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
