@@ -216,11 +216,24 @@ class Plan:
         return chain
 
     def descendants(self, code: str) -> list[str]:
-        """``code`` and every unit below it, depth first."""
-        found = [code]
-        for child in self.children[code]:
-            found.extend(self.descendants(child))
-        return found
+        """``code`` and every unit below it, depth first (a fresh list: the caller's to keep)."""
+        return list(self._subtrees[code])
+
+    @cached_property
+    def _subtrees(self) -> dict[str, tuple[str, ...]]:
+        """Each unit's subtree, depth first, walked once (every question and snapshot round asks
+        for subtrees; a province has 1,200 units)."""
+        subtrees: dict[str, tuple[str, ...]] = {}
+
+        def walk(code: str) -> tuple[str, ...]:
+            found = [code]
+            for child in self.children[code]:
+                found.extend(walk(child))
+            subtrees[code] = tuple(found)
+            return subtrees[code]
+
+        walk(self.root)
+        return subtrees
 
     def walk(self) -> Iterator[tuple[str, int]]:
         """Every unit with its depth, parents before children."""
