@@ -95,12 +95,12 @@ def target_met(numerator: int, denominator: int, target: float | None) -> bool |
     """
     if target is None or denominator == 0:
         return None
-    exact = _as_written(target)
+    exact = as_written(target)
     return numerator * exact.denominator >= exact.numerator * denominator
 
 
 @functools.lru_cache(maxsize=1024)
-def _as_written(target: float) -> Fraction:
+def as_written(target: float) -> Fraction:
     """The decimal the plan wrote, exactly (a plan has a few dozen distinct targets; the
     evaluator and a province's reports judge thousands of units against them)."""
     return Fraction(str(target))

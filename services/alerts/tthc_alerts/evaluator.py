@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from fractions import Fraction
 from typing import Literal
 
-from tthc_contract.indicators import target_met
+from tthc_contract.indicators import as_written, target_met
 
 Status = Literal["inactive", "pending", "firing", "resolved"]
 
@@ -73,8 +72,8 @@ def _below(obs: Observation | Alert) -> bool:
 def _recovered(obs: Observation | Alert, margin: float) -> bool:
     if obs.target is None or obs.denominator == 0:
         return True  # no target or nothing to count any more: nothing is judged, nothing to alert on
-    bar = Fraction(str(obs.target)) + Fraction(str(margin))
-    return obs.numerator >= bar * obs.denominator
+    bar = as_written(obs.target) + as_written(margin)
+    return obs.numerator * bar.denominator >= bar.numerator * obs.denominator
 
 
 def step(previous: Alert | None, obs: Observation, rules: Rules, now: datetime) -> tuple[Alert, bool]:
