@@ -17,9 +17,10 @@ from typing import Any, Protocol
 from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 
+from .query_params import Formatted, formatted
 from .rollups.cells_sql import CASES, FEEDBACK, CellKind, read_sums
 from .schema.current import FACT_TABLES, STATE_TABLES
-from .store import Formatted, Store, formatted
+from .store import Store
 
 FINAL_SETTINGS = {"do_not_merge_across_partitions_select_final": 1}
 """What every reading client keeps (``store.role_settings``); for a client of one's own."""

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..store import Formatted, Store
+from ..query_params import Formatted
+from ..store import Store
 from . import cells_sql
 from .cells_sql import CASES, FEEDBACK, CellKind
 from .state_sql import CASE_FOLD, CASE_HOMES, FEEDBACK_FOLD, FEEDBACK_HOMES, fold

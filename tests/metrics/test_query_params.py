@@ -1,4 +1,4 @@
-"""Query parameters formatted once (``store.formatted``): bound as the same values as the
+"""Query parameters formatted once (``query_params.formatted``): bound as the same values as the
 Python ones they were made from, by the real engine, and kept within their bound."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from clickhouse_connect.driver.binding import format_bind_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tthc_metrics import store as store_module
-from tthc_metrics.store import FORMATTED_KEPT, Formatted, Store, formatted
+from tthc_metrics import query_params
+from tthc_metrics.query_params import FORMATTED_KEPT, Formatted, formatted
+from tthc_metrics.store import Store
 
 codes = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 
@@ -44,8 +45,8 @@ def test_values_are_kept_by_key_and_no_more_than_the_bound() -> None:
     assert built == [0], "formatted once"
     for n in range(1, FORMATTED_KEPT + 1):
         formatted(("test", n), lambda n=n: build(n))
-    assert len(store_module._formatted) <= FORMATTED_KEPT
-    assert ("test", 0) not in store_module._formatted, "the least recently used went first"
+    assert len(query_params._formatted) <= FORMATTED_KEPT
+    assert ("test", 0) not in query_params._formatted, "the least recently used went first"
 
 
 plain = st.from_regex(r"[A-Za-z0-9 ._:/+-]{0,12}", fullmatch=True)
