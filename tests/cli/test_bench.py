@@ -1,0 +1,46 @@
+"""``tthc bench province`` at a tiny scale, end to end: it starts its own Redis, services and
+Alertmanager, and prints every figure with a number. A smoke test, not a benchmark: the
+figures are not judged here (``docs/benchmarks.md`` holds the measured ones)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from ..servers import real_clock_env, tthc_command
+
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock, pytest.mark.clock]
+
+FIGURES = (
+    "raw XREADGROUP+XACK of the same entries",
+    "raw insert of the same rows (chDB)",
+    "backfill end to end (stream → ClickHouse, rollups)",
+    "Redis after the backfill (stream trimmed)",
+    "metrics peak RSS during the backfill",
+    "report JSON: evaluation of the province: p95",
+    "freshness: p95",
+    "the province's monthly report .docx",
+    "/health while reports render: max",
+    "alert latency: max",
+)
+
+
+def test_the_province_bench_runs_end_to_end_and_prints_every_figure() -> None:
+    done = subprocess.run(
+        [*tthc_command(), "bench", "province", "--communes", "3", "--cases-per-year", "600", "--rate", "50"],
+        env=real_clock_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert re.search(r"province\s+31 units, 600 cases/year × 1", out), out[:2000]
+    for label in FIGURES:
+        line = re.search(re.escape(label) + r"\s+([\d,]+) ", out)
+        assert line, f"no figure for {label!r}:\n{out}"
+        if label.startswith(("backfill", "raw", "metrics peak")):
+            assert int(line.group(1).replace(",", "")) > 0, f"{label}: {line.group(0)}"
