@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -90,13 +90,7 @@ async def test_a_changed_unit_goes_out_at_once_and_the_units_above_it_after_thei
     """A department's snapshot (what its alert waits for) is not held back by the sums of
     the units above it, which read the most cells: those follow once their pause is over."""
     now = local_now()
-    publisher = SnapshotPublisher(store, redis, plan, interval_s=3600, min_gap_s=0)
-    await publisher.publish(full=True, at=now)
-    await redis.delete(INDICATORS)
-    start = start_of_current("month", now).isoformat()
-    written = await writer.store_batch(await writer.prepare(entries([received("C", start, unit="kt")])))
-    await writer.acknowledge(written)
-    publisher.mark_dirty(written.changed.units)
+    publisher = await _after_a_case_in_kt(store, redis, plan, writer, "C", now)
     paused_until = time.monotonic() + 60  # the units above were computed a moment ago
     publisher._above_at = paused_until
     await publisher._publish_changed(now)
@@ -106,6 +100,21 @@ async def test_a_changed_unit_goes_out_at_once_and_the_units_above_it_after_thei
     await publisher._publish_changed(now)
     assert publisher._above == set() and publisher._above_at >= time.monotonic()
     assert await published_units(redis) == {"kt", "dong-phu"}
+
+
+async def _after_a_case_in_kt(
+    store: Store, redis: aredis.Redis, plan: Plan, writer: Writer, code: str, now: datetime
+) -> SnapshotPublisher:
+    """A publisher that published every unit (the stream emptied since), then was told of a
+    case ``code`` stored in ``kt`` this month."""
+    publisher = SnapshotPublisher(store, redis, plan, interval_s=3600, min_gap_s=0)
+    await publisher.publish(full=True, at=now)
+    await redis.delete(INDICATORS)
+    start = start_of_current("month", now).isoformat()
+    written = await writer.store_batch(await writer.prepare(entries([received(code, start, unit="kt")])))
+    await writer.acknowledge(written)
+    publisher.mark_dirty(written.changed.units)
+    return publisher
 
 
 async def published_units(redis: aredis.Redis) -> set[str]:
@@ -118,13 +127,7 @@ async def test_units_whose_computation_failed_go_out_at_the_next_round(
     """The store fails during a round: what it was to publish is owed, and the next round
     publishes it (not the next full round, an interval later)."""
     now = local_now()
-    publisher = SnapshotPublisher(store, redis, plan, interval_s=3600, min_gap_s=0)
-    await publisher.publish(full=True, at=now)
-    await redis.delete(INDICATORS)
-    start = start_of_current("month", now).isoformat()
-    written = await writer.store_batch(await writer.prepare(entries([received("D", start, unit="kt")])))
-    await writer.acknowledge(written)
-    publisher.mark_dirty(written.changed.units)
+    publisher = await _after_a_case_in_kt(store, redis, plan, writer, "D", now)
     real_counts = reads.counts_by_unit
 
     def failing(*args: Any, **kwargs: Any) -> Any:
