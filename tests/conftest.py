@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aredis
 import structlog
+from hypothesis import settings
 
 from tthc_contract.plan import Plan, load_plan
 from tthc_contract.redis_client import connect
@@ -28,6 +29,12 @@ QUIET_LIBRARIES = (
 """Libraries the tests drive into warnings on purpose (a store stopped, a Redis killed: the
 retries are expected): only their errors reach a test's captured log. Their debug and info
 lines are kept out by ``log_level`` in pyproject.toml."""
+
+settings.register_profile("tthc", deadline=None)
+settings.load_profile("tthc")
+"""No per-example deadline: speed is measured in ``tthc bench`` against a same-run baseline,
+not in tests; the suite runs on two workers (``make unit``), so one example may wait for the
+CPU while the other worker's test holds it."""
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,7 +28,7 @@ from .fixtures import bench_env, free_port, private_alertmanager, private_redis,
 from .pipeline import raw_insert_rate, raw_read_rate
 from .province_alerts import alert_latency
 from .province_data import history, load, preload, province_plan
-from .province_live import LiveTraffic, freshness, health_during, question_times, report_times
+from .province_live import SAMPLES, LiveTraffic, freshness, health_during, question_times, report_times
 from .province_load import backfill
 from .report import Report
 
@@ -46,6 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cases-per-year", type=int, default=300_000)
     p.add_argument("--years", type=int, default=1)
     p.add_argument("--rate", type=int, default=500, help="live events/s during the questions")
+    p.add_argument(
+        "--samples", type=int, default=SAMPLES, help="requests per kind of question, and freshness probes"
+    )
 
 
 def redis_mib(url: str) -> float:
@@ -53,6 +56,8 @@ def redis_mib(url: str) -> float:
 
 
 def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> None:
+    if args.samples < 1:
+        raise SystemExit("tthc bench province: --samples must be at least 1")
     with workdir() as tmp, private_redis(tmp) as url:
         plan_path = province_plan(shipped, args.communes, tmp)
         plan = load(plan_path)
@@ -82,7 +87,7 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
             )
             report.figure("  ratio to the slower raw rate", rate / slower * 100, "%")
             _memory(report, url, before, loaded, peak)
-            _questions(report, plan, port, "after the backfill")
+            _questions(report, plan, port, "after the backfill", args.samples)
             alerts_port = free_port()
             with (
                 private_alertmanager(tmp) as alertmanager,
@@ -91,7 +96,7 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
                         "TTHC_ALERTS_PORT": str(alerts_port)}, f"http://127.0.0.1:{alerts_port}/health"),
                 LiveTraffic(plan, ingest_port, args.rate),
             ):  # fmt: skip
-                _live(report, plan, port, ingest_port, args.rate)
+                _live(report, plan, port, ingest_port, args)
                 times = sorted(alert_latency(plan, port, ingest_port, alertmanager))
                 report.figure(
                     "  alert active in Alertmanager after the crossing event: median",
@@ -126,19 +131,20 @@ def _memory(report: Report, url: str, before: float, loaded: float, peak: int) -
     )
 
 
-def _questions(report: Report, plan: Plan, port: int, when: str) -> None:
-    report.line(f"questions, computed per request, {when}:", "")
-    for kind, (p50, p95) in question_times(plan, port).items():
+def _questions(report: Report, plan: Plan, port: int, when: str, samples: int) -> None:
+    report.line(f"questions, computed per request, {when} ({samples} of each):", "")
+    for kind, (p50, p95) in question_times(plan, port, samples).items():
         report.figure(f"  {kind}: p50", p50, "ms")
         report.figure(f"  {kind}: p95", p95, "ms", target=TARGET_P95_MS, below=True)
 
 
-def _live(report: Report, plan: Plan, port: int, ingest_port: int, rate: int) -> None:
+def _live(report: Report, plan: Plan, port: int, ingest_port: int, args: argparse.Namespace) -> None:
+    rate, samples = args.rate, args.samples
     report.line(f"with {rate} events/s of live traffic through ingest:", "")
-    p50, p95 = freshness(plan, port, ingest_port)
+    p50, p95 = freshness(plan, port, ingest_port, probes=samples)
     report.figure("  freshness, new case → counted by the API: p50", p50, "ms")
     report.figure("  freshness: p95", p95, "ms", target=TARGET_FRESH_P95_MS, below=True)
-    _questions(report, plan, port, f"under {rate} events/s")
+    _questions(report, plan, port, f"under {rate} events/s", samples)
     with health_during(port) as health:
         for fmt, seconds in report_times(plan, port).items():
             report.figure(
@@ -147,5 +153,5 @@ def _live(report: Report, plan: Plan, port: int, ingest_port: int, rate: int) ->
     report.figure(
         "  /health while reports render: max", health.max_ms, "ms", target=TARGET_HEALTH_MS, below=True
     )
-    p50, p95 = freshness(plan, port, ingest_port, probes=10)
+    p50, p95 = freshness(plan, port, ingest_port, probes=max(3, samples // 3))
     report.figure("  freshness right after the reports: p95", p95, "ms")

@@ -97,8 +97,8 @@ def _cases(client: httpx.Client, port: int, unit: str, month: str) -> int:
     return int(body["indicators"][0]["denominator"])
 
 
-def question_times(plan: Plan, port: int) -> dict[str, tuple[float, float]]:
-    """p50 and p95 (ms) of each kind of question, on random units of its level."""
+def question_times(plan: Plan, port: int, samples: int = SAMPLES) -> dict[str, tuple[float, float]]:
+    """p50 and p95 (ms) of each kind of question (``samples`` of each), on random units of its level."""
     now = datetime.now(LOCAL_TZ)
     month, last = period_of(now, "month").code, period_of(now - timedelta(days=31), "month").code
     year = str(now.year)
@@ -117,7 +117,7 @@ def question_times(plan: Plan, port: int) -> dict[str, tuple[float, float]]:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
         for kind, (path, units, periods) in kinds.items():
             times = []
-            for _ in range(SAMPLES):
+            for _ in range(samples):
                 started = time.perf_counter()
                 answer = client.get(path, params={"unit": rnd.choice(units), "period": rnd.choice(periods)})
                 times.append((time.perf_counter() - started) * 1000)
