@@ -7,6 +7,7 @@ exactly as ingest would; what fails goes to ``tthc:dead`` with the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,9 +52,8 @@ def _open_signed(raw: Any, fields: Fields | None, signer: EntrySigner) -> tuple[
     a flat list in a fixed layout, read here without building a dict."""
     if isinstance(raw, list) and len(raw) == 8 and tuple(raw[0::2]) == _SIGNED_LAYOUT:
         event, source, event_id, signature = raw[1::2]
-        if signer.verify(source, event_id, event, signature):
-            return identity(source, event_id), event
-        return None
+        key = identity(source, event_id)
+        return (key, event) if signer.verify_identity(key, event, signature) else None
     signed = signer.open(fields if fields is not None else as_fields(raw))
     return None if signed is None else (identity(signed.source, signed.event_id), signed.event)
 
@@ -69,23 +69,22 @@ def rows_of(entry_id: bytes, event: bytes, item: tuple[str, str, str]) -> bytes:
     return row + b"\n" + _row(entry_id, event, item[2], b"link") if item[2] else row
 
 
-def _string_after(event: bytes, name: bytes) -> str | None:
-    start = event.find(b'"%s":"' % name)
-    if start < 0:
-        return None
-    start += len(name) + 4
-    end = event.find(b'"', start)
-    value = event[start:end]
-    return None if b"\\" in value or end < 0 else value.decode()
+_TYPE = re.compile(rb'"type":"([^"]*)"')
+_SUBJECT = re.compile(rb'"subject":"([^"]*)"')
 
 
 def item_of(event: bytes) -> tuple[str, str, str]:
     """(``case`` or ``feedback``, subject, the case a feedback item is about or "") of a stored
-    event, read off its canonical JSON without parsing it (a quick path for plain values)."""
-    kind, subject = _string_after(event, b"type"), _string_after(event, b"subject")
-    if kind is None or subject is None or (kind == "tthc.feedback.received" and b'"case":' in event):
+    event, read off its canonical JSON without parsing it (a quick path for plain values: the
+    first ``"type":"`` and ``"subject":"`` are the envelope's, as no data object has such keys
+    and a quote inside a string is escaped)."""
+    kind, subject = _TYPE.search(event), _SUBJECT.search(event)
+    if kind is None or subject is None:
         return _item_parsed(event)
-    return kind.split(".")[1], subject, ""
+    type_, code = kind.group(1), subject.group(1)
+    if b"\\" in type_ or b"\\" in code or (type_ == b"tthc.feedback.received" and b'"case":' in event):
+        return _item_parsed(event)
+    return type_.split(b".")[1].decode(), code.decode(), ""
 
 
 def _item_parsed(event: bytes) -> tuple[str, str, str]:

@@ -1,0 +1,50 @@
+"""Reading a stored event's kind and subject off its bytes (``entries.item_of``, the consumer's
+quick path) gives what parsing the event gives, whatever the key order, the characters in its
+strings and the extension attributes around them."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tthc_contract.events import canonical_json
+from tthc_metrics.entries import _item_parsed, item_of
+
+from ..strategies import text128, valid_events
+
+extensions = st.dictionaries(
+    st.from_regex(r"[a-z0-9]{1,20}", fullmatch=True).filter(lambda n: n not in ("type", "subject", "data")),
+    st.one_of(
+        text128, st.sampled_from(['"type":"tthc.case.paid"', '\\"subject\\":\\"x', "x\\"]), st.booleans()
+    ),
+    max_size=3,
+)
+
+
+def _shuffled(event: dict[str, Any], seed: int, extra: dict[str, Any]) -> dict[str, Any]:
+    items = [*event.items(), *((k, v) for k, v in extra.items() if k not in event)]
+    random.Random(seed).shuffle(items)
+    return dict(items)
+
+
+@given(valid_events(), st.integers(0, 2**32), extensions)
+def test_the_quick_read_is_what_parsing_gives(
+    event: dict[str, Any], seed: int, extra: dict[str, Any]
+) -> None:
+    stored = canonical_json(_shuffled(event, seed, extra))
+    kind, subject, case = item_of(stored)
+    assert (kind, subject, case) == _item_parsed(stored)
+    assert (kind, subject) == (event["type"].split(".")[1], event["subject"])
+
+
+def test_look_alikes_in_strings_before_the_envelope_keys_are_not_read() -> None:
+    event = {
+        "note": '"type":"tthc.feedback.received","subject":"WRONG"',
+        "subject": 'HS-"1"\\',
+        "type": "tthc.case.received",
+    }
+    assert item_of(orjson.dumps(event)) == ("case", 'HS-"1"\\', "")
