@@ -48,3 +48,9 @@ def test_look_alikes_in_strings_before_the_envelope_keys_are_not_read() -> None:
         "type": "tthc.case.received",
     }
     assert item_of(orjson.dumps(event)) == ("case", 'HS-"1"\\', "")
+
+
+def test_an_event_signed_but_not_valid_is_an_item_of_no_kind_on_either_path() -> None:
+    """Such an event reaches ClickHouse, which refuses it (tthc:dead); decoding must not fail."""
+    for stored in (b'{"type":"x","subject":"HS-1"}', b'{"type":"","subject":"HS-1"}'):
+        assert item_of(stored) == _item_parsed(stored) == ("unknown", "", "")

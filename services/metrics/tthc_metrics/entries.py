@@ -82,7 +82,12 @@ def item_of(event: bytes) -> tuple[str, str, str]:
     if kind is None or subject is None:
         return _item_parsed(event)
     type_, code = kind.group(1), subject.group(1)
-    if b"\\" in type_ or b"\\" in code or (type_ == b"tthc.feedback.received" and b'"case":' in event):
+    if (
+        b"." not in type_
+        or b"\\" in type_
+        or b"\\" in code
+        or (type_ == b"tthc.feedback.received" and b'"case":' in event)
+    ):
         return _item_parsed(event)
     return type_.split(b".")[1].decode(), code.decode(), ""
 
