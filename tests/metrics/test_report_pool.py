@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -62,6 +62,29 @@ def dying_render(document: ReportDocument, ext: str, place: str) -> bytes:
     os._exit(3)  # a worker killed (out of memory): the pool must start new ones
 
 
+async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
+    """The answer and the seconds it took, start to end."""
+    started = time.perf_counter()
+    answer = await request
+    return answer, time.perf_counter() - started
+
+
+def province_renders(client: httpx.AsyncClient) -> list[asyncio.Task[tuple[httpx.Response, float]]]:
+    """Four monthly reports of the province asked for at once, each timed."""
+    return [
+        asyncio.create_task(timed(client.get(f"/v1/reports/monthly.{ext}", params=PROVINCE)))
+        for ext in ("docx", "xlsx", "html", "docx")
+    ]
+
+
+def blocking_bound_s(renders: list[asyncio.Task[tuple[httpx.Response, float]]]) -> float:
+    """Half the shortest render, as this run's machine took it (a render keeps a core busy
+    ``CPU_S`` seconds, longer in wall time when other work shares the cores). Anything held
+    up by a render, were it run on the event loop, would wait at least that render's whole
+    length; the bound scales with the machine's load, so a busy machine fails no one."""
+    return min(task.result()[1] for task in renders) / 2
+
+
 @pytest.fixture
 async def serve(store: Store, redis: aredis.Redis, writer: Writer) -> AsyncIterator[object]:
     """``await serve(plan, pool)``: a client of the metrics API using ``pool`` for reports."""
@@ -89,10 +112,7 @@ async def serve(store: Store, redis: aredis.Redis, writer: Writer) -> AsyncItera
 async def test_health_answers_at_once_while_a_province_report_renders(serve) -> None:  # type: ignore[no-untyped-def]
     pool = RenderPool(2, waiting=2, work=cpu_bound_render)
     _, client = await serve(province_plan(150), pool)
-    renders = [
-        asyncio.create_task(client.get(f"/v1/reports/monthly.{ext}", params=PROVINCE))
-        for ext in ("docx", "xlsx", "html", "docx")
-    ]
+    renders = province_renders(client)
     await until(lambda: pool.rendering > 0)
     samples: list[tuple[float, int]] = []  # (seconds /health took, renders in flight meanwhile)
     while not all(task.done() for task in renders):
@@ -101,12 +121,13 @@ async def test_health_answers_at_once_while_a_province_report_renders(serve) -> 
         samples.append((time.perf_counter() - started, pool.rendering))
         assert health.status_code == 200, health.text
         await asyncio.sleep(0.05)
-    answers = [task.result() for task in renders]
+    answers = [task.result()[0] for task in renders]
     assert [a.status_code for a in answers] == [200] * 4
     assert answers[1].content[:2] == b"PK" and "PHỤ LỤC".encode() in answers[2].content
     during = [took for took, rendering in samples if rendering > 0]
     assert len(during) >= 10, f"the pool was busy for {len(during)} health checks only: {samples}"
-    assert max(during) < 1.0, f"/health took {max(during):.3f} s while reports rendered"
+    bound_s = blocking_bound_s(renders)
+    assert max(during) < bound_s, f"/health took {max(during):.3f} s while reports rendered ({bound_s:.2f} s)"
     print(f"/health while reports rendered: {len(during)} checks, at most {max(during) * 1000:.0f} ms")
 
 
@@ -167,10 +188,7 @@ async def test_events_flowing_while_a_province_report_renders_are_stored_without
     )  # fmt: skip
     await consumer.start()
     try:
-        renders = [
-            asyncio.create_task(client.get(f"/v1/reports/monthly.{ext}", params=PROVINCE))
-            for ext in ("docx", "xlsx", "html", "docx")
-        ]
+        renders = province_renders(client)
         await until(lambda: pool.rendering > 0)
         waits: list[float] = []
         for n in range(1, 11):
@@ -180,10 +198,13 @@ async def test_events_flowing_while_a_province_report_renders_are_stored_without
             await until(lambda n=n: reads.events_stored(store) == n, timeout=30)
             waits.append(time.perf_counter() - published)
             assert pool.rendering > 0, f"the renders ended before event {n} was stored: {waits}"
-        assert [(await task).status_code for task in renders] == [200] * 4
+        assert [(await task)[0].status_code for task in renders] == [200] * 4
     finally:
         await consumer.stop(flush_timeout_s=10)
-    assert max(waits) < CPU_S / 2, f"an event waited {max(waits):.2f} s to be stored while reports rendered"
+    bound_s = blocking_bound_s(renders)
+    assert max(waits) < bound_s, (
+        f"an event waited {max(waits):.2f} s to be stored while reports rendered: {waits}, bound {bound_s:.2f} s"
+    )
     march = reads.counts(
         store, plan.descendants("x007"), parse_period("2026-03"), datetime(2026, 4, 1, tzinfo=UTC)
     )
@@ -212,7 +233,11 @@ async def test_starting_the_workers_never_blocks_the_event_loop() -> None:
     finally:
         ticking.cancel()
         pool.close()
-    assert max(gaps) < 0.25, f"the loop stood still {max(gaps):.2f} s while workers started ({took:.2f} s)"
+    # Were the start run on the loop, one gap would be the whole start; half of it is the
+    # bound, measured in this run (the start and the gaps both stretch on a busy machine).
+    assert max(gaps) < took / 2, (
+        f"the loop stood still {max(gaps):.2f} s while workers started ({took:.2f} s)"
+    )
 
 
 async def _stored(*_: object) -> None:
