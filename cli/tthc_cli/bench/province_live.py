@@ -7,6 +7,7 @@ import random
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,13 +46,20 @@ def _received(unit: str, code: str) -> dict[str, Any]:
 
 
 class LiveTraffic:
-    """New cases sent to ingest at ``rate`` events/s (batches of 50) from a thread."""
+    """New cases sent to ingest at ``rate`` events/s (batches of 50) from a thread. Each
+    instance's cases are its own (codes carry a random prefix of its own): traffic started again on the
+    same store is new traffic, not duplicates that cost nothing to store."""
 
     def __init__(self, plan: Plan, ingest_port: int, rate: int) -> None:
         self.units, self.url, self.rate = leaves(plan), f"http://127.0.0.1:{ingest_port}", rate
+        self.prefix = f"L{uuid.uuid4().hex[:12]}-"
         self.stop = threading.Event()
         self.sent = 0
         self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def code(self, n: int) -> str:
+        """The ``n``-th case this traffic sends."""
+        return f"{self.prefix}{n}"
 
     def __enter__(self) -> LiveTraffic:
         self.thread.start()
@@ -66,7 +74,7 @@ class LiveTraffic:
         with httpx.Client(base_url=self.url, timeout=30) as client:
             started = time.perf_counter()
             while not self.stop.is_set():
-                body = [_received(rnd.choice(self.units), f"L{self.sent + i}") for i in range(batch)]
+                body = [_received(rnd.choice(self.units), self.code(self.sent + i)) for i in range(batch)]
                 client.post("/v1/events", content=orjson.dumps(body), headers=AUTH)
                 self.sent += batch
                 ahead = self.sent / self.rate - (time.perf_counter() - started)
