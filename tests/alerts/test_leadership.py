@@ -7,6 +7,7 @@ default to its 15 s."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -120,10 +121,28 @@ async def changes(redis: aredis.Redis) -> list[tuple[str, str]]:
     ]
 
 
-async def reading(redis: aredis.Redis) -> bool:
-    """The evaluator's reader of tthc:indicators is in place."""
+async def reading(redis: aredis.Redis, consumer: str) -> None:
+    """Until ``consumer`` reads tthc:indicators in the alerts group.
+
+    Redis lists a group's consumer only once it has delivered an entry to it, and the group
+    is created at "$" when an evaluator's term starts (an entry added before that is never
+    delivered). So: once the group exists, an entry of no kind (the evaluator logs and skips
+    it), again every half second, until ``consumer`` is listed."""
+    await until(lambda: _group_exists(redis))
+    while True:
+        await redis.xadd(INDICATORS, {KIND_FIELD: b"probe"})
+        with contextlib.suppress(AssertionError):
+            await until(lambda: _has_consumer(redis, consumer), timeout=0.5)
+            return
+
+
+async def _group_exists(redis: aredis.Redis) -> bool:
     groups = await redis.xinfo_groups(INDICATORS) if await redis.exists(INDICATORS) else []
-    return any(g["name"] == ALERTS_GROUP.encode() and g["consumers"] for g in groups)
+    return any(g["name"] == ALERTS_GROUP.encode() for g in groups)
+
+
+async def _has_consumer(redis: aredis.Redis, consumer: str) -> bool:
+    return any(c["name"] == consumer.encode() for c in await redis.xinfo_consumers(INDICATORS, ALERTS_GROUP))
 
 
 async def test_one_evaluates_the_standby_takes_over_and_the_dead_writes_nothing(
@@ -133,8 +152,7 @@ async def test_one_evaluates_the_standby_takes_over_and_the_dead_writes_nothing(
     one = instances("one")
     await until(lambda: one.roles.role() == "evaluator")
     two = instances("two")
-    await redis.xadd(INDICATORS, {KIND_FIELD: b"nothing"})  # the stream exists for the group
-    await until(lambda: reading(redis))
+    await reading(redis, "one")
     await asyncio.sleep(3 * TTL_MS / 1000)  # renewals go on: two stays a standby
     assert two.roles.role() == "standby"
 
@@ -158,7 +176,7 @@ async def test_one_evaluates_the_standby_takes_over_and_the_dead_writes_nothing(
     died_at = time.monotonic()
     await until(lambda: two.roles.role() == "evaluator", timeout=2 * takeover_bound_s(TTL_MS, POLL_MS))
     assert time.monotonic() - died_at <= takeover_bound_s(TTL_MS, POLL_MS) + 0.5
-    await until(lambda: reading(redis))
+    await reading(redis, "two")
     await publish(redis, online_rate=(100, 100))
     await until(lambda: _resolved(two.engine, key))
     assert await changes(redis) == [(key, "firing"), (key, "resolved")]
