@@ -23,7 +23,10 @@ from tthc_contract.lease import (
 )
 
 pytestmark = pytest.mark.asyncio
-TTL_MS, POLL_MS = 600, 100
+TTL_MS, POLL_MS = 1_500, 250
+"""Short for the tests, long enough that a test process starved of CPU for a few hundred ms
+(three test workers share two cores) still renews in time: a holder loses the lease when
+none of its renewals, one every ttl/3, lands within 0.9 ttl."""
 
 
 def lease(redis: aredis.Redis, holder: str) -> Lease:
@@ -110,7 +113,7 @@ async def test_lead_works_only_while_held_and_a_standby_takes_over_a_dead_holder
     await _until(lambda: working == ["a", "b"], timeout=5)  # b works: it holds the lease
     took = time.monotonic() - died_at
     assert b.held()
-    assert took <= takeover_bound_s(TTL_MS, POLL_MS) + 0.3, took
+    assert took <= takeover_bound_s(TTL_MS, POLL_MS) + 0.5, took
     running_b.cancel()
     await asyncio.gather(running_a, running_b, return_exceptions=True)
     assert await redis.exists("tthc:lease:test") == 0, "b stopped cleanly: released"

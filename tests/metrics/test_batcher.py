@@ -55,7 +55,7 @@ async def test_a_batch_that_is_not_full_waits_twice_what_storing_took() -> None:
 
 async def test_what_arrives_during_the_pace_comes_in_one_batch() -> None:
     batcher = Batcher(max_rows=100, max_wait_s=0.01)
-    batcher.paced(0.1)
+    batcher.paced(MAX_PACE_S)  # the longest pace (0.3 s): the trickle (0.1 s) fits if its sleeps overrun
     await batcher.add([(b"0-0", 0)])
     await batcher.take()
 
