@@ -70,7 +70,9 @@ pytestmark = [
     pytest.mark.real_clock,
     pytest.mark.clock,
 ]
-GROUP_WAIT_S, GROUP_INTERVAL_S, PEER_TIMEOUT_S = 1.5, 2.0, 3.0
+GROUP_WAIT_S, GROUP_INTERVAL_S, PEER_TIMEOUT_S = 2.5, 2.0, 3.0
+"""The group wait leaves the drill 2.2 s to kill the notifier inside it (two HTTP checks and a
+SIGKILL, slower when three test workers share two cores)."""
 SETTLED_S = GROUP_WAIT_S + GROUP_INTERVAL_S + PEER_TIMEOUT_S + 2.0
 """Anything a peer still owed, or would double, has reached the webhook by then."""
 
