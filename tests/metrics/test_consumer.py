@@ -232,8 +232,8 @@ async def test_in_flight_entries_are_not_reclaimed_during_an_outage(
     await consumer(with_writer=down, reclaim_idle_ms=1000)
     for event in cases(20):
         await redis.xadd(EVENTS, signed_entry(event))
-    # 2.5 idle periods: without the heartbeat (every 100 ms) they would be reclaimed; with it,
-    # a heartbeat late by up to 0.9 s on a busy machine still keeps them fresh.
+    # 2.5 idle periods: without the heartbeat (every third of one) they would be reclaimed;
+    # with it, a heartbeat late by up to 0.6 s on a busy machine still keeps them fresh.
     await asyncio.sleep(2.5)
     details = await redis.xpending_range(EVENTS, METRICS_GROUP, min="-", max="+", count=100)
     assert len(details) == 20 and max(d["times_delivered"] for d in details) == 1
