@@ -94,7 +94,7 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
                 service("ingest", env, f"http://127.0.0.1:{ingest_port}/health"),
                 service("alerts", env | {"TTHC_ALERTMANAGER_URL": alertmanager,
                         "TTHC_ALERTS_PORT": str(alerts_port)}, f"http://127.0.0.1:{alerts_port}/health"),
-                LiveTraffic(plan, ingest_port, args.rate),
+                LiveTraffic(plan, ingest_port, args.rate) as traffic,
             ):  # fmt: skip
                 _live(report, plan, port, ingest_port, args)
                 times = sorted(alert_latency(plan, port, ingest_port, alertmanager))
@@ -104,6 +104,7 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
                     "ms",
                 )
                 report.figure("  alert latency: max", times[-1], "ms", target=TARGET_ALERT_MS, below=True)
+            report.figure("  live traffic sent (its own process)", traffic.rate_sent(), "events/s")
 
 
 def _baselines(report: Report, url: str, tmp: Path, total: int) -> float:
