@@ -75,21 +75,30 @@ _SUBJECT = re.compile(rb'"subject":"([^"]*)"')
 
 def item_of(event: bytes) -> tuple[str, str, str]:
     """(``case`` or ``feedback``, subject, the case a feedback item is about or "") of a stored
-    event, read off its canonical JSON without parsing it (a quick path for plain values: the
-    first ``"type":"`` and ``"subject":"`` are the envelope's, as no data object has such keys
-    and a quote inside a string is escaped)."""
+    event, read off its canonical JSON without parsing it: a quick path for plain values.
+
+    ``"type":"`` and ``"subject":"`` found once each are the envelope's: no data object has
+    such keys and a quote inside a string is escaped. An extension attribute may be an object
+    holding such keys (extensions are accepted and ignored, SPEC section 2): found twice, the
+    event is parsed."""
     kind, subject = _TYPE.search(event), _SUBJECT.search(event)
-    if kind is None or subject is None:
+    if kind is None or subject is None or not _plain(event, kind, subject):
         return _item_parsed(event)
+    return kind.group(1).split(b".")[1].decode(), subject.group(1).decode(), ""
+
+
+def _plain(event: bytes, kind: re.Match[bytes], subject: re.Match[bytes]) -> bool:
+    """Whether the quick read is what parsing the event gives (each key found first is found
+    only once: nothing after it)."""
     type_, code = kind.group(1), subject.group(1)
-    if (
-        b"." not in type_
-        or b"\\" in type_
-        or b"\\" in code
-        or (type_ == b"tthc.feedback.received" and b'"case":' in event)
-    ):
-        return _item_parsed(event)
-    return type_.split(b".")[1].decode(), code.decode(), ""
+    return (
+        b"." in type_
+        and b"\\" not in type_
+        and b"\\" not in code
+        and not (type_ == b"tthc.feedback.received" and b'"case":' in event)
+        and event.find(b'"type":"', kind.end()) < 0
+        and event.find(b'"subject":"', subject.end()) < 0
+    )
 
 
 def _item_parsed(event: bytes) -> tuple[str, str, str]:
