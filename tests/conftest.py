@@ -33,8 +33,8 @@ lines are kept out by ``log_level`` in pyproject.toml."""
 settings.register_profile("tthc", deadline=None)
 settings.load_profile("tthc")
 """No per-example deadline: speed is measured in ``tthc bench`` against a same-run baseline,
-not in tests; the suite runs on two workers (``make unit``), so one example may wait for the
-CPU while the other worker's test holds it."""
+not in tests; the suite runs on three workers on two cores (``make unit``), so one example
+may wait for the CPU while the other workers' tests hold it."""
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -129,13 +129,15 @@ async def reading(redis: aredis.Redis, consumer: str) -> None:
     Redis lists a group's consumer only once it has delivered an entry to it, and the group
     is created at "$" when an evaluator's term starts (an entry added before that is never
     delivered). So: once the group exists, an entry of no kind (the evaluator logs and skips
-    it), again every half second, until ``consumer`` is listed."""
+    it), again every half second, until ``consumer`` is listed (at most a minute)."""
     await until(lambda: _group_exists(redis))
-    while True:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         await redis.xadd(INDICATORS, {KIND_FIELD: b"probe"})
         with contextlib.suppress(AssertionError):
             await until(lambda: _has_consumer(redis, consumer), timeout=0.5)
             return
+    raise AssertionError(f"{consumer} never read tthc:indicators in 60 s")
 
 
 async def _group_exists(redis: aredis.Redis) -> bool:

@@ -51,9 +51,9 @@ GIL_SWITCH_S = 0.001
 is 5 ms). Here the event loop (``/health``, the API, the consumer) waits on threads that run
 Python too: a report's build, the refresh, the snapshot rounds. Each await that crosses a
 thread waited up to 5 ms per busy thread; at 1 ms, ``/health`` while the province's report
-renders under live traffic answered at p95 18–19 ms instead of 34–67 ms, at most 28–32 ms
-instead of 41–212 ms (docs/benchmarks.md), and the backfill rate did not move beyond the
-VM's drift."""
+renders under live traffic stayed under 100 ms in every run (at most 73–89 ms, against
+90–151 ms at 5 ms; docs/benchmarks.md), and the backfill rate did not move beyond the VM's
+drift."""
 
 
 def watch_health(state: ApiState, writer: Writer, snapshots: SnapshotPublisher) -> None:
