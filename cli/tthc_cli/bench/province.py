@@ -56,8 +56,8 @@ def redis_mib(url: str) -> float:
 
 
 def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> None:
-    if args.samples < 1:
-        raise SystemExit("tthc bench province: --samples must be at least 1")
+    if args.samples < 1 or args.rate < 1:
+        raise SystemExit("tthc bench province: --samples and --rate must be at least 1")
     with workdir() as tmp, private_redis(tmp) as url:
         plan_path = province_plan(shipped, args.communes, tmp)
         plan = load(plan_path)
