@@ -24,7 +24,7 @@ FIGURES = (
     "the province's monthly report .docx",
     "/health while reports render: max",
     "alert latency: max",
-    "live traffic sent (its own process)",
+    "live traffic accepted by ingest (its own process)",
 )
 
 

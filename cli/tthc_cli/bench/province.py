@@ -104,7 +104,9 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
                     "ms",
                 )
                 report.figure("  alert latency: max", times[-1], "ms", target=TARGET_ALERT_MS, below=True)
-            report.figure("  live traffic sent (its own process)", traffic.rate_sent(), "events/s")
+            report.figure(
+                "  live traffic accepted by ingest (its own process)", traffic.rate_accepted(), "events/s"
+            )
 
 
 def _baselines(report: Report, url: str, tmp: Path, total: int) -> float:
