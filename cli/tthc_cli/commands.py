@@ -151,7 +151,8 @@ def _store(sub: Sub) -> None:
 
     p = sub.add_parser(
         "store",
-        help="the ClickHouse store: schema status, its SQL (cluster too), export and import of the events",
+        help="the ClickHouse store: schema status, its SQL (cluster too), export and import of the events, "
+        "the state and cells rebuilt from them",
     )
     add_arguments(p)
 

@@ -9,13 +9,19 @@
   instance a cluster), through the same ingestion table as the writer, then the state and the
   cells rebuilt from the facts. Importing twice changes nothing (events are identified by
   source and id, facts are order-free aggregates).
+- ``tthc store rebuild``: the state and the cells rebuilt from the facts already stored (a
+  repair: every number recounted from what is stored, nothing else changes).
 
-The embedded engine hosts one process per data directory: stop metrics before ``export``.
+The embedded engine hosts one process per data directory: stop metrics before ``export``,
+``import`` or ``rebuild``. On a server they may run beside metrics: the rebuild then holds the
+rollups' lease in Redis (``TTHC_REDIS_URL`` or the sentinels), so refreshes wait for it and
+write after it.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import sys
 from collections.abc import Iterator
@@ -31,7 +37,7 @@ CHUNK = 10_000
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["status", "sql", "export", "import"])
+    p.add_argument("action", choices=["status", "sql", "export", "import", "rebuild"])
     p.add_argument("file", nargs="?", help="export/import: the events file (.jsonl or .jsonl.gz)")
     p.add_argument("--cluster", help="sql: the cluster's name (ON CLUSTER); default: this store's topology")
     p.add_argument("--database", default="tthc", help="sql: the database the statements are for")
@@ -39,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tthc_contract.redis_client import REDIS_ERRORS
     from tthc_metrics.schema.table_engines import topology_of
     from tthc_metrics.store import Store, StoreUnavailable
 
@@ -50,9 +57,13 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     store = Store(settings.clickhouse_dsn, topology_of(settings.clickhouse_cluster))
     try:
-        return {"status": _status, "export": _export, "import": _import}[args.action](store, args)
+        actions = {"status": _status, "export": _export, "import": _import, "rebuild": _rebuild}
+        return actions[args.action](store, args)
     except StoreUnavailable as exc:
         print(f"tthc store: {exc}", file=sys.stderr)
+        return 1
+    except REDIS_ERRORS as exc:
+        print(f"tthc store: Redis, which holds the rollups' lease, cannot be reached: {exc}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -87,7 +98,7 @@ def _open(path: Path, mode: str) -> IO[bytes]:
 
 def _export(store: Any, args: argparse.Namespace) -> int:
     """Each event once (``FINAL`` folds a row written twice), streamed in one query."""
-    total = int(store.call("read", lambda c: c.command("SELECT uniqExact(source, id) FROM events")))
+    total = _stored(store)
     sql = "SELECT stream_id, event FROM events FINAL"
     with _open(Path(args.file), "wb") as out, tqdm(total=total, unit="ev", desc="export") as bar:
 
@@ -109,7 +120,6 @@ def _lines(path: Path) -> Iterator[bytes]:
 
 def _import(store: Any, args: argparse.Namespace) -> int:
     from tthc_metrics.entries import item_of, rows_of
-    from tthc_metrics.rollups.rebuild import rebuild_all
 
     store.migrate()
     batch: list[bytes] = []
@@ -123,6 +133,44 @@ def _import(store: Any, args: argparse.Namespace) -> int:
             store.insert_rows(batch)
             batch = []
     store.insert_rows(batch)
-    store.call("write", lambda c: rebuild_all(c, store.topology, count))
+    _rebuild_rollups(store, count)
     print(f"imported {count:,} events; the state and the cells are rebuilt")
     return 0
+
+
+def _rebuild(store: Any, _: argparse.Namespace) -> int:
+    store.migrate()
+    count = _stored(store)
+    _rebuild_rollups(store, count)
+    print(f"rebuilt the state and the cells from the {count:,} events stored")
+    return 0
+
+
+def _stored(store: Any) -> int:
+    return int(store.call("read", lambda c: c.command("SELECT uniqExact(source, id) FROM events")))
+
+
+def _rebuild_rollups(store: Any, events: int) -> None:
+    """The state and the cells from the facts, with a progress bar; under the rollups' lease
+    when the store is a server (metrics may be running beside this command)."""
+    from tthc_contract.redis_client import connect_settings
+    from tthc_metrics.rollups.rebuild import rebuild_all, rebuild_under_lease
+
+    with tqdm(unit="step", desc="rebuild") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        if store.dsn.startswith("chdb:"):
+            store.call("write", lambda c: rebuild_all(c, store.topology, events, progress=progress))
+            return
+
+        async def leased() -> None:
+            redis = connect_settings(Settings())
+            try:
+                await rebuild_under_lease(store, redis, events, progress)
+            finally:
+                await redis.aclose()
+
+        asyncio.run(leased())

@@ -1,5 +1,6 @@
 """``tthc store``: a store's events exported and imported into another (the move from the
-embedded engine to a server or a cluster), its status, and the cluster's SQL. Each command is
+embedded engine to a server or a cluster), its state and cells rebuilt, its status, and the
+cluster's SQL (what a rebuild counts: ``tests/metrics/test_schema.py``). Each command is
 its own process, as an operator runs it (the embedded engine hosts one data directory per
 process)."""
 
@@ -59,6 +60,12 @@ def test_events_move_from_one_store_to_another_and_nothing_doubles(tmp_path: Pat
     assert tthc("export", str(tmp_path / "b.jsonl.gz"), store=second).returncode == 0
     a, b = exported(tmp_path / "a.jsonl.gz"), exported(tmp_path / "b.jsonl.gz")
     assert len(a) == len(b) == 5 and b == a, "each event once, as it was"
+    rebuilt = tthc("rebuild", store=second)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "rebuilt the state and the cells from the 5 events stored" in rebuilt.stdout
+    assert "rebuild: 100%" in rebuilt.stderr, "the progress, step by step to the last"
+    assert tthc("export", str(tmp_path / "c.jsonl.gz"), store=second).returncode == 0
+    assert exported(tmp_path / "c.jsonl.gz") == a, "a rebuild changes no event"
     status = tthc("status", store=second)
     assert status.returncode == 0 and "\ncurrent" in status.stdout and "missing: nothing" in status.stdout
 

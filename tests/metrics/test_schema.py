@@ -1,6 +1,7 @@
 """The one schema definition and the migrations derived from it: an upgrade from the numbered SQL
-files of earlier releases, a rebuild when a definition changes, and the status. Each store is its
-own database in the session's embedded engine (chDB hosts one engine per process)."""
+files of earlier releases, a rebuild when a definition changes, and the status; the state and the
+cells rebuilt from the facts on demand (``tthc store rebuild``). Each store is its own database
+in the session's embedded engine (chDB hosts one engine per process)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tthc_contract.events import canonical_json
 from tthc_contract.periods import LOCAL_TZ, parse_period
 from tthc_contract.plan import Plan
 from tthc_metrics import reads
+from tthc_metrics.entries import item_of, rows_of
 from tthc_metrics.schema.current import SCHEMA
 from tthc_metrics.schema.migrate import STATE, status
 from tthc_metrics.schema.table_engines import SINGLE, Topology
@@ -148,6 +150,67 @@ def test_every_statement_of_the_cluster_variant_parses(session_store: Store) -> 
         "CREATE MATERIALIZED VIEW IF NOT EXISTS case_facts_mv_local ON CLUSTER tthc TO case_facts_local"
         in engines
     )
+
+
+def stored_uncounted(database: str, plan: Plan) -> tuple[Store, list[dict[str, Any]]]:
+    """A store whose facts hold the history but whose state and cells were never refreshed (as
+    when a batch was stored and its refresh missed items): nothing of it counted yet."""
+    store = Store(database)
+    store.migrate()
+    store.sync_plan(plan)
+    events = history()
+    store.insert_rows(
+        [rows_of(b"%d-0" % n, canonical_json(e), item_of(canonical_json(e))) for n, e in enumerate(events, 1)]
+    )
+    span = parse_period("2026-03")
+    assert reads.counts(store, plan.descendants("dong-phu"), span, AT) != oracle.count(
+        events, plan, "dong-phu", span, AT
+    ), "the facts are stored, the counts are not"
+    return store, events
+
+
+def test_a_rebuild_counts_every_stored_fact_and_reports_its_progress(database: str, plan: Plan) -> None:
+    from tthc_metrics.rollups.rebuild import SLICES, rebuild_all
+
+    store, events = stored_uncounted(database, plan)
+    steps: list[tuple[int, int]] = []
+    store.call("write", lambda c: rebuild_all(c, SINGLE, len(events), progress=lambda *s: steps.append(s)))
+    every_count(store, plan, events)
+    months = 2 + 1  # the cases' months (2026-02, 2026-03), the feedback's (2026-03)
+    total = 2 * SLICES + 2 * months
+    assert [done for done, _ in steps] == list(range(1, 2 * SLICES + 1)) + list(
+        range(2 * SLICES + 2, total + 1, 2)
+    )
+    assert steps[-1] == (total, total) and all(t <= total for _, t in steps)
+    store.call("write", lambda c: rebuild_all(c, SINGLE, len(events)))
+    every_count(store, plan, events)  # a second rebuild changes nothing
+    store.close()
+
+
+async def test_a_rebuild_beside_metrics_waits_for_the_refresh_and_writes_above_it(
+    database: str, plan: Plan, redis: Any
+) -> None:
+    """On a server ``tthc store rebuild`` may run beside metrics: it takes the rollups' lease,
+    so it starts once the running refresh is done, and its version is above that refresh's."""
+    import asyncio
+
+    from tthc_metrics.rollups.lease import RefreshLease
+    from tthc_metrics.rollups.rebuild import rebuild_under_lease
+
+    store, events = stored_uncounted(database, plan)
+    steps: list[tuple[int, int]] = []
+    async with RefreshLease(redis).held() as refresh:
+        rebuild = asyncio.create_task(
+            rebuild_under_lease(store, redis, len(events), lambda *s: steps.append(s))
+        )
+        await asyncio.sleep(0.5)
+        assert not steps and not rebuild.done(), "the rebuild waits while a refresh holds the lease"
+    version = await asyncio.wait_for(rebuild, 60)
+    assert steps and version > refresh.version
+    every_count(store, plan, events)
+    written = store.call("read", lambda c: c.command("SELECT max(version) FROM case_state"))
+    assert int(written) == version
+    store.close()
 
 
 async def test_one_instance_migrates_at_a_time(redis: Any) -> None:
