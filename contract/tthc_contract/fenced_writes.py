@@ -54,6 +54,15 @@ class Writes:
     def hdel(self, key: str, fields: Iterable[Any]) -> Writes:
         return self._variadic("HDEL", key, list(fields))
 
+    def zadd(self, key: str, scores: Mapping[Any, float]) -> Writes:
+        """``ZADD key score member ...`` for each member and its score."""
+        return self._variadic(
+            "ZADD", key, [x for member, score in scores.items() for x in (score, member)], per=2
+        )
+
+    def zrem(self, key: str, members: Iterable[Any]) -> Writes:
+        return self._variadic("ZREM", key, list(members))
+
     def sadd(self, key: str, members: Iterable[Any]) -> Writes:
         return self._variadic("SADD", key, list(members))
 

@@ -107,6 +107,66 @@ async def test_each_due_soon_item_is_warned_once_across_restarts(redis: aredis.R
     ]
 
 
+async def warned_items(redis: aredis.Redis) -> tuple[set[bytes], set[bytes]]:
+    """The items remembered as warned about, in the hash and in its index by deadline."""
+    from tthc_alerts.state_store import WARNED, WARNED_DUE
+
+    return set(await redis.hkeys(WARNED)), set(await redis.zrange(WARNED_DUE, 0, -1))
+
+
+async def test_a_warned_item_is_forgotten_once_its_deadline_passed_and_not_before(
+    redis: aredis.Redis,
+) -> None:
+    engine = await new_engine(PLAN, redis)
+    await engine.on_due_soon(
+        due_soon(
+            "kt",
+            NOW,
+            ("feedback", "PAKN-1", NOW + timedelta(hours=5)),
+            ("case", "H1", NOW + timedelta(hours=20)),
+        )
+    )
+    both = {b"kt\x1fPAKN-1", b"kt\x1fH1"}
+    assert await warned_items(redis) == (both, both)
+    await engine.tick(NOW + timedelta(hours=5))
+    assert await warned_items(redis) == (both, both), "at its deadline an item is not yet past it"
+    await engine.tick(NOW + timedelta(hours=5, seconds=1))
+    assert await warned_items(redis) == ({b"kt\x1fH1"}, {b"kt\x1fH1"})
+    await engine.tick(NOW + timedelta(hours=21))
+    assert await warned_items(redis) == (set(), set())
+
+
+async def test_items_warned_about_before_the_index_existed_are_forgotten_too(redis: aredis.Redis) -> None:
+    """A store of an earlier release has the hash only: the index is built when the state is
+    loaded, once."""
+    from tthc_alerts.state_store import WARNED
+
+    dues = {f"kt\x1fH{n}": (NOW + timedelta(hours=n)).isoformat() for n in range(1, 4)}
+    await redis.hset(WARNED, mapping=dues)
+    engine = await new_engine(PLAN, redis)
+    keys = {k.encode() for k in dues}
+    assert await warned_items(redis) == (keys, keys)
+    await engine.tick(NOW + timedelta(hours=2, minutes=30))
+    assert await warned_items(redis) == ({b"kt\x1fH3"}, {b"kt\x1fH3"})
+
+
+async def test_a_tick_forgets_a_bounded_number_and_the_next_goes_on(
+    redis: aredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tthc_alerts import state_store
+
+    monkeypatch.setattr(state_store, "FORGET_PER_TICK", 3)
+    engine = await new_engine(PLAN, redis)
+    items = [("case", f"H{n}", NOW + timedelta(minutes=n)) for n in range(1, 6)]
+    await engine.on_due_soon(due_soon("kt", NOW, *items))
+    forgotten = []
+    for _ in range(3):
+        before = len((await warned_items(redis))[0])
+        await engine.tick(NOW + timedelta(hours=1))
+        forgotten.append(before - len((await warned_items(redis))[0]))
+    assert forgotten == [3, 2, 0]
+
+
 async def test_snapshots_of_unwatched_periods_and_units_are_ignored(redis: aredis.Redis) -> None:
     engine = await new_engine(PLAN, redis)
     await engine.on_snapshot(snapshot(PLAN, "kt", "2019-01", NOW, online_rate=(0, 100)))

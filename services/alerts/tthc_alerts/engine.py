@@ -139,7 +139,9 @@ class AlertEngine:
             final[record.id] = None if dropped else record
             if is_change and not dropped:
                 changed.append(record)
-        keep = [r for key, r in final.items() if r is not None and r != self.records.get(key)]
+        held = self.records.get
+        # Most records of a tick come back unchanged, the same object: no comparison for them.
+        keep = [r for key, r in final.items() if r is not None and r is not held(key) and r != held(key)]
         forget = [key for key, r in final.items() if r is None and key in self.records]
         await self.store.save(keep, changed, forget, warned=warned)
         for key in forget:

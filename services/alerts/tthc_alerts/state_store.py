@@ -4,7 +4,9 @@
   so pending timers continue and nothing is announced twice after a restart;
 - ``tthc:alerts:outbox``: alerts whose last change Alertmanager has not accepted yet,
   so a resolution is never lost;
-- ``tthc:alerts:warned``: the due-soon items already warned about.
+- ``tthc:alerts:warned``: the due-soon items already warned about, with their deadline, and
+  ``tthc:alerts:warned:due``, the same items by deadline (a sorted set), so the tick forgets
+  those whose deadline passed without reading them all.
 
 Each change of status is written with its ``tthc:alerts`` entry in one atomic step. With a
 lease (``tthc_contract.lease``), every write is fenced: applied only while this instance
@@ -31,8 +33,11 @@ Record = Alert | DueSoonWarning
 STATE = "tthc:alerts:state"
 OUTBOX = "tthc:alerts:outbox"
 WARNED = "tthc:alerts:warned"
+WARNED_DUE = "tthc:alerts:warned:due"
 WARNED_PER_READ = 10_000
 """Fields per ``HMGET`` of ``WARNED`` (a batch of 1,000 due-soon bodies can name more)."""
+FORGET_PER_TICK = 10_000
+"""At most this many items past their deadline forgotten per tick (the next tick goes on)."""
 
 
 def warned_key(unit: str, code: str) -> str:
@@ -47,7 +52,16 @@ class AlertStore:
 
     async def load(self) -> dict[str, Record]:
         raw = await self.redis.hgetall(STATE)
+        await self._index_warned()
         return {key.decode(): load(orjson.loads(value)) for key, value in raw.items()}
+
+    async def _index_warned(self) -> None:
+        """Items warned about before ``WARNED_DUE`` existed (an earlier release) get their place
+        in it, once: adding one already there changes nothing."""
+        if await self.redis.hlen(WARNED) <= await self.redis.zcard(WARNED_DUE):
+            return
+        async for chunk in _scanned(self.redis):
+            await self.fence.write(Writes().zadd(WARNED_DUE, {k: _score(due.decode()) for k, due in chunk}))
 
     async def save(
         self,
@@ -71,6 +85,7 @@ class AlertStore:
             writes.sadd(OUTBOX, [r.id for r in changed])
         if warned:
             writes.hset(WARNED, {warned_key(*item): due for item, due in warned.items()})
+            writes.zadd(WARNED_DUE, {warned_key(*item): _score(due) for item, due in warned.items()})
         await self.fence.write(writes)
 
     async def outbox(self) -> set[str]:
@@ -92,11 +107,26 @@ class AlertStore:
         dues = [due for reply in replies for due in reply]
         return {item for item, due in zip(wanted, dues, strict=True) if due is not None}
 
-    async def forget_warned_before(self, instant: datetime) -> None:
-        """Items whose deadline passed can no longer be warned about: forget them."""
-        stale = [
-            k
-            for k, due in (await self.redis.hgetall(WARNED)).items()
-            if datetime.fromisoformat(due.decode()) < instant
-        ]
-        await self.fence.write(Writes().hdel(WARNED, stale))
+    async def forget_warned_before(self, instant: datetime) -> int:
+        """Items whose deadline passed can no longer be warned about: forget them (at most
+        ``FORGET_PER_TICK``, read by deadline: the cost follows the items forgotten)."""
+        stale = await self.redis.zrangebyscore(
+            WARNED_DUE, "-inf", f"({instant.timestamp()}", start=0, num=FORGET_PER_TICK
+        )
+        await self.fence.write(Writes().hdel(WARNED, stale).zrem(WARNED_DUE, stale))
+        return len(stale)
+
+
+def _score(due: str) -> float:
+    return datetime.fromisoformat(due).timestamp()
+
+
+async def _scanned(redis: Any) -> Any:
+    """``WARNED``'s fields and deadlines, a thousand or so at a time."""
+    cursor = 0
+    while True:
+        cursor, fields = await redis.hscan(WARNED, cursor, count=1_000)
+        if fields:
+            yield list(fields.items())
+        if cursor == 0:
+            return
