@@ -137,8 +137,8 @@ async def test_a_warned_item_is_forgotten_once_its_deadline_passed_and_not_befor
 
 
 async def test_items_warned_about_before_the_index_existed_are_forgotten_too(redis: aredis.Redis) -> None:
-    """A store of an earlier release has the hash only: the index is built when the state is
-    loaded, once."""
+    """A store of an earlier release has the hash only: the evaluator builds the index as it
+    starts its term."""
     from tthc_alerts.state_store import WARNED
 
     dues = {f"kt\x1fH{n}": (NOW + timedelta(hours=n)).isoformat() for n in range(1, 4)}

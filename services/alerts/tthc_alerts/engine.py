@@ -40,6 +40,7 @@ class AlertEngine:
         """Held while the state changes (in Redis, then in memory): delivery reads both under it."""
 
     async def start(self) -> None:
+        await self.store.index_warned()
         self.records = await self.store.load()
         log.info("alerts.state_loaded", alerts=len(self.records))
 

@@ -52,12 +52,12 @@ class AlertStore:
 
     async def load(self) -> dict[str, Record]:
         raw = await self.redis.hgetall(STATE)
-        await self._index_warned()
         return {key.decode(): load(orjson.loads(value)) for key, value in raw.items()}
 
-    async def _index_warned(self) -> None:
+    async def index_warned(self) -> None:
         """Items warned about before ``WARNED_DUE`` existed (an earlier release) get their place
-        in it, once: adding one already there changes nothing."""
+        in it, once: adding one already there changes nothing (the evaluator, as its term starts:
+        the writes are fenced)."""
         if await self.redis.hlen(WARNED) <= await self.redis.zcard(WARNED_DUE):
             return
         async for chunk in _scanned(self.redis):
