@@ -11,6 +11,7 @@ from tthc_contract.dead_letters import DeadLetterBox
 from tthc_contract.events import canonical_json
 from tthc_contract.plan import Plan
 from tthc_contract.signing import EntrySigner
+from tthc_contract.streams import EVENTS, METRICS_GROUP
 from tthc_contract.validation import ValidationContext
 from tthc_metrics.crash_witness import CrashWitness
 from tthc_metrics.rollups.service import Rollups
@@ -20,6 +21,12 @@ from tthc_metrics.writer import Writer
 
 W = TypeVar("W", bound=Writer)
 SIGNER = EntrySigner(b"metrics-test-signing-key-0123456789")
+
+
+async def settled(redis: aredis.Redis) -> bool:
+    """Every entry of ``tthc:events`` read by metrics (lag 0) and acknowledged (nothing pending)."""
+    [group] = [g for g in await redis.xinfo_groups(EVENTS) if g["name"] == METRICS_GROUP.encode()]
+    return bool(group["lag"] == 0 and group["pending"] == 0)
 
 
 @pytest.fixture

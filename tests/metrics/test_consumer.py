@@ -24,7 +24,7 @@ from tthc_metrics.writer import Writer
 
 from ..servers import free_port
 from ..waiting import eventually
-from .conftest import SIGNER, make_writer, signed_entry
+from .conftest import SIGNER, make_writer, settled, signed_entry
 from .events import received, synced, t
 
 pytestmark = pytest.mark.asyncio
@@ -32,16 +32,6 @@ pytestmark = pytest.mark.asyncio
 
 async def pending(redis: aredis.Redis) -> int:
     return int((await redis.xpending(EVENTS, METRICS_GROUP))["pending"])
-
-
-def none_pending(redis: aredis.Redis) -> Callable[[], Any]:
-    """Every entry read (lag 0) and acknowledged (nothing pending)."""
-
-    async def check() -> bool:
-        [group] = [g for g in await redis.xinfo_groups(EVENTS) if g["name"] == METRICS_GROUP.encode()]
-        return group["lag"] == 0 and group["pending"] == 0
-
-    return check
 
 
 @pytest.fixture
@@ -85,7 +75,7 @@ async def test_entries_published_before_the_group_existed_are_consumed(
         await redis.xadd(EVENTS, signed_entry(event))
     await consumer()
     await eventually(lambda: reads.events_stored(store) == 1200)
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
 
 
 async def test_direct_producers_are_validated_and_bad_entries_go_to_dead(
@@ -102,7 +92,7 @@ async def test_direct_producers_are_validated_and_bad_entries_go_to_dead(
         EVENTS, {b"event": orjson.dumps({**good, "id": "bad-2", "data": {**good["data"], "unit": "mars"}})}
     )
     await consumer()
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     assert reads.events_stored(store) == 2
     dead = await redis.xrange(DEAD)
     reasons = [f[b"reason"].decode() for _, f in dead]
@@ -131,7 +121,7 @@ async def test_a_row_clickhouse_refuses_is_dead_lettered_alone(
     for event in events[4:]:
         await redis.xadd(EVENTS, signed_entry(event))
     await consumer()
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     assert reads.events_stored(store) == 9
     [(_, letter)] = await redis.xrange(DEAD)
     assert letter[b"reason"].startswith(b"ClickHouse refused the event")
@@ -146,7 +136,7 @@ async def test_duplicates_across_batches_are_stored_once(
         for event in events:
             await redis.xadd(EVENTS, signed_entry(event))
     await eventually(lambda: writer.stats.stored == 50)
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     await eventually(lambda: writer.stats.duplicates == 100)  # counted just after the XACK lands
     assert reads.events_stored(store) == 50 and writer.stats.stored == 50
     assert (
@@ -168,7 +158,7 @@ async def test_clickhouse_outage_then_recovery_loses_and_doubles_nothing(
     assert await pending(redis) == 300, "nothing is acknowledged while ClickHouse is away"
     assert reads.events_stored(store) == 0
     down.store = store  # ClickHouse is back
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     await eventually(lambda: down.stats.stored == 300)  # counted just after the XACK lands
     assert reads.events_stored(store) == 300
     assert not down.stats.failing
@@ -184,7 +174,7 @@ async def test_entries_of_a_dead_consumer_are_reclaimed(
     assert len(taken[0][1]) == 40 and await pending(redis) == 40
     await consumer(reclaim_idle_ms=300)
     await eventually(lambda: reads.events_stored(store) == 40)
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
 
 
 async def test_deliveries_alone_never_make_an_entry_poison(
@@ -197,7 +187,7 @@ async def test_deliveries_alone_never_make_an_entry_poison(
     for _ in range(9):
         await redis.xclaim(EVENTS, METRICS_GROUP, "restarted", 0, [entry_id])
     await consumer(reclaim_idle_ms=200)
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     assert await redis.xlen(DEAD) == 0 and reads.events_stored(store) == 1
 
 
@@ -214,7 +204,7 @@ async def test_an_entry_that_kills_its_consumer_even_alone_goes_to_dead(
     await redis.hset(CRASHES, mapping={poison: alone + 1})
     await redis.hset(PROCESSING, "crashing|7", poison + b"\n" + suspect)
     await consumer(reclaim_idle_ms=200, flush_rows=500)
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     [(_, letter)] = await redis.xrange(DEAD)
     assert letter[b"entry_id"] == poison
     assert (
@@ -238,7 +228,7 @@ async def test_in_flight_entries_are_not_reclaimed_during_an_outage(
     details = await redis.xpending_range(EVENTS, METRICS_GROUP, min="-", max="+", count=100)
     assert len(details) == 20 and max(d["times_delivered"] for d in details) == 1
     down.store = store
-    await eventually(none_pending(redis))
+    await eventually(lambda: settled(redis))
     assert await redis.xlen(DEAD) == 0 and reads.events_stored(store) == 20
 
 

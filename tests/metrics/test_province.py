@@ -26,8 +26,7 @@ from tthc_metrics.trimmer import StreamTrimmer
 
 from ..conftest import PLAN_PATH, start_afresh
 from . import oracle
-from .conftest import make_writer, signed_entry
-from .test_consumer import none_pending
+from .conftest import make_writer, settled, signed_entry
 
 pytestmark = pytest.mark.asyncio
 COMMUNES = 30
@@ -64,7 +63,7 @@ async def test_a_province_is_counted_exactly_and_its_stream_trimmed_below_what_i
     try:
         while True:
             trimmed += await trimmer.trim()
-            if await none_pending(redis)():
+            if await settled(redis):
                 break
             await asyncio.sleep(0.2)
         trimmed += await trimmer.trim()

@@ -18,7 +18,7 @@ import redis.asyncio as aredis
 
 from tthc_contract.periods import parse_period
 from tthc_contract.plan import Plan
-from tthc_contract.streams import EVENTS, METRICS_GROUP
+from tthc_contract.streams import EVENTS
 from tthc_metrics import reads
 from tthc_metrics.batcher import Batcher
 from tthc_metrics.consumer import EventConsumer, ensure_group
@@ -27,7 +27,7 @@ from tthc_metrics.writer import Writer, Written
 
 from ..waiting import eventually as until
 from . import oracle
-from .conftest import make_writer, signed_entry
+from .conftest import make_writer, settled, signed_entry
 from .events import paid, received, resolved, t
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.faults]
@@ -122,12 +122,6 @@ def lifecycles(n: int) -> list[dict[str, Any]]:
         if i % 5 == 0:
             events.append(paid(f"C{i}", t(f"2026-03-{day:02d} 09:00"), f"P{i}"))
     return events
-
-
-async def settled(redis: aredis.Redis) -> bool:
-    """Every entry read (lag 0) and acknowledged (nothing pending)."""
-    [group] = [g for g in await redis.xinfo_groups(EVENTS) if g["name"] == METRICS_GROUP.encode()]
-    return bool(group["lag"] == 0 and group["pending"] == 0)
 
 
 def kill(doomed: Consumer) -> None:
