@@ -31,6 +31,7 @@ from typing import IO, Any
 import orjson
 from tqdm import tqdm
 
+from tthc_contract.logs import configure_logging
 from tthc_contract.settings import Settings
 
 CHUNK = 10_000
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"tthc store {args.action}: name the events file", file=sys.stderr)
         return 2
     settings = Settings()
+    configure_logging("store", settings.log_level, settings.log_format)  # on stderr, beside the progress
     store = Store(settings.clickhouse_dsn, topology_of(settings.clickhouse_cluster))
     try:
         actions = {"status": _status, "export": _export, "import": _import, "rebuild": _rebuild}

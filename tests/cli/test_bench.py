@@ -41,6 +41,9 @@ def test_the_province_bench_runs_end_to_end_and_prints_every_figure() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert re.search(r"province\s+31 units, 600 cases/year × 1", out), out[:2000]
+    assert "[info" not in out + done.stderr and '"level": "info"' not in out + done.stderr, (
+        "figures, not logs"
+    )
     for label in FIGURES:
         line = re.search(re.escape(label) + r"\s+([\d,]+) ", out)
         assert line, f"no figure for {label!r}:\n{out}"

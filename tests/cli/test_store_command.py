@@ -64,6 +64,7 @@ def test_events_move_from_one_store_to_another_and_nothing_doubles(tmp_path: Pat
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "rebuilt the state and the cells from the 5 events stored" in rebuilt.stdout
     assert "rebuild: 100%" in rebuilt.stderr, "the progress, step by step to the last"
+    assert "rollups." not in rebuilt.stdout + rebuilt.stderr, "TTHC_LOG_LEVEL=WARNING: no routine logs"
     assert tthc("export", str(tmp_path / "c.jsonl.gz"), store=second).returncode == 0
     assert exported(tmp_path / "c.jsonl.gz") == a, "a rebuild changes no event"
     status = tthc("status", store=second)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tthc_contract.logs import configure_logging
 from tthc_contract.plan import load_plan
 from tthc_contract.settings import Settings
 
@@ -21,6 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The figures are the output: the bench's own steps (a baseline's migration) log only
+    # what goes wrong; the services it starts log to their own files.
+    configure_logging("bench", "WARNING")
     plan = load_plan(Settings().plan)
     failed: list[str] = []
     if args.which in ("ingest", "all"):
