@@ -5,8 +5,9 @@
    the same run's raw rates (XREADGROUP+XACK of the same entries; insert of the same rows).
 2. Questions, p50 and p95 per kind, computed per request (no reuse of results).
 3. Live traffic at ``--rate`` events/s through ingest, then: freshness (a new case → counted
-   by ``/v1/indicators``), the same questions again, and the province's monthly report in
-   every format with ``/health`` measured while it renders.
+   by ``/v1/indicators``, two ways of waiting and each step: ``province_fresh``), the same
+   questions again, and the province's monthly report in every format with ``/health``
+   measured while it renders.
 4. Memory: Redis before and after, the stream's length, metrics' peak RSS.
 5. Alerts (the alerts service and a private Alertmanager run through the live phase): from
    the event that crosses a target to the alert active in Alertmanager (``province_alerts``).
@@ -28,7 +29,8 @@ from .fixtures import bench_env, free_port, private_alertmanager, private_redis,
 from .pipeline import raw_insert_rate, raw_read_rate
 from .province_alerts import alert_latency
 from .province_data import history, load, preload, province_plan
-from .province_live import SAMPLES, LiveTraffic, freshness, health_during, question_times, report_times
+from .province_fresh import Freshness, freshness
+from .province_live import SAMPLES, LiveTraffic, health_during, question_times, report_times
 from .province_load import backfill
 from .report import Report
 
@@ -96,7 +98,7 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
                         "TTHC_ALERTS_PORT": str(alerts_port)}, f"http://127.0.0.1:{alerts_port}/health"),
                 LiveTraffic(plan, ingest_port, args.rate) as traffic,
             ):  # fmt: skip
-                _live(report, plan, port, ingest_port, args)
+                _live(report, plan, (port, ingest_port, url), args)
                 times = sorted(alert_latency(plan, port, ingest_port, alertmanager))
                 report.figure(
                     "  alert active in Alertmanager after the crossing event: median",
@@ -141,12 +143,11 @@ def _questions(report: Report, plan: Plan, port: int, when: str, samples: int) -
         report.figure(f"  {kind}: p95", p95, "ms", target=TARGET_P95_MS, below=True)
 
 
-def _live(report: Report, plan: Plan, port: int, ingest_port: int, args: argparse.Namespace) -> None:
+def _live(report: Report, plan: Plan, where: tuple[int, int, str], args: argparse.Namespace) -> None:
+    port, ingest_port, url = where
     rate, samples = args.rate, args.samples
     report.line(f"with {rate} events/s of live traffic through ingest:", "")
-    p50, p95 = freshness(plan, port, ingest_port, probes=samples)
-    report.figure("  freshness, new case → counted by the API: p50", p50, "ms")
-    report.figure("  freshness: p95", p95, "ms", target=TARGET_FRESH_P95_MS, below=True)
+    _freshness(report, freshness(plan, port, ingest_port, url, probes=samples))
     _questions(report, plan, port, f"under {rate} events/s", samples)
     with health_during(port) as health:
         for fmt, seconds in report_times(plan, port).items():
@@ -156,5 +157,24 @@ def _live(report: Report, plan: Plan, port: int, ingest_port: int, args: argpars
     report.figure(
         "  /health while reports render: max", health.max_ms, "ms", target=TARGET_HEALTH_MS, below=True
     )
-    p50, p95 = freshness(plan, port, ingest_port, probes=max(3, samples // 3))
-    report.figure("  freshness right after the reports: p95", p95, "ms")
+    after = freshness(plan, port, ingest_port, url, probes=max(3, samples // 3))
+    report.figure(
+        "  freshness right after the reports, stored first: p95", after.p50_p95("stored_first")[1], "ms"
+    )
+
+
+def _freshness(report: Report, found: Freshness) -> None:
+    """Judged on the probes that wait for the acknowledgement before asking the API (the
+    polled ones load the machine with their own questions: ``province_fresh``)."""
+    p50, p95 = found.p50_p95("stored_first")
+    report.figure("  freshness, new case → counted by the API, stored first: p50", p50, "ms")
+    report.figure("  freshness: p95", p95, "ms", target=TARGET_FRESH_P95_MS, below=True)
+    for name, label in (
+        ("read", "sent → read by the consumer"),
+        ("acknowledged", "read → stored, counted, acknowledged"),
+        ("answered", "acknowledged → the API counts it"),
+    ):
+        report.figure(f"    of which {label}: p95", found.p50_p95(name)[1], "ms")
+    p50, p95 = found.p50_p95("polled")
+    report.figure("  freshness, the API polled from the start (loads the API): p50", p50, "ms")
+    report.figure("  freshness, the API polled from the start: p95", p95, "ms")

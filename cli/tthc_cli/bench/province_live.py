@@ -123,24 +123,6 @@ def send_cases(what: TrafficSpec, stop: Any, sent_count: Any, first_at: Any) -> 
                 stop.wait(ahead)
 
 
-def freshness(plan: Plan, port: int, ingest_port: int, probes: int = SAMPLES) -> tuple[float, float]:
-    """A new case sent to a probe department, until ``/v1/indicators`` counts it: p50, p95 (ms)."""
-    unit = leaves(plan)[-1]
-    month = period_of(datetime.now(LOCAL_TZ), "month").code
-    times = []
-    with httpx.Client(timeout=30) as client:
-        for n in range(probes):
-            before = _cases(client, port, unit, month)
-            started = time.perf_counter()
-            body = orjson.dumps(_received(unit, f"F{time.time_ns()}-{n}"))
-            client.post(f"http://127.0.0.1:{ingest_port}/v1/events", content=body, headers=AUTH)
-            while _cases(client, port, unit, month) == before and time.perf_counter() - started < 30:
-                time.sleep(0.01)
-            times.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.2)
-    return _p50_p95(times)
-
-
 def _cases(client: httpx.Client, port: int, unit: str, month: str) -> int:
     body = client.get(f"http://127.0.0.1:{port}/v1/indicators", params={"unit": unit, "period": month}).json()
     return int(body["indicators"][0]["denominator"])
