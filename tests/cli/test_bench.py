@@ -51,5 +51,7 @@ def test_the_province_bench_runs_end_to_end_and_prints_every_figure() -> None:
     for label in FIGURES:
         line = re.search(re.escape(label) + r"\s+([\d,]+) ", out)
         assert line, f"no figure for {label!r}:\n{out}"
-        if label.startswith(("backfill", "raw", "metrics peak", "live traffic", "freshness", "of which read")):
+        if label.startswith(
+            ("backfill", "raw", "metrics peak", "live traffic", "freshness", "of which read")
+        ):
             assert int(line.group(1).replace(",", "")) > 0, f"{label}: {line.group(0)}"
