@@ -187,6 +187,30 @@ def test_a_rebuild_counts_every_stored_fact_and_reports_its_progress(database: s
     store.close()
 
 
+def test_a_rebuild_empties_the_cells_an_uncounted_correction_left(database: str, plan: Plan) -> None:
+    """A correction stored but never counted (it moved C2 from vp to kt): the cell of vp still
+    counts C2 until the rebuild, which must empty it, not only count C2 in kt."""
+    from tthc_metrics.rollups.rebuild import rebuild_all
+
+    store = Store(database)
+    store.migrate()
+    store.sync_plan(plan)
+    events = history()
+    correction = next(
+        n for n, e in enumerate(events) if e["subject"] == "C2" and e["data"].get("unit") == "kt"
+    )
+    rows = [
+        rows_of(b"%d-0" % n, canonical_json(e), item_of(canonical_json(e))) for n, e in enumerate(events, 1)
+    ]
+    store.insert_rows(rows[:correction])
+    store.call("write", lambda c: rebuild_all(c, SINGLE, correction))
+    every_count(store, plan, events[:correction])
+    store.insert_rows(rows[correction:])  # stored, not counted
+    store.call("write", lambda c: rebuild_all(c, SINGLE, len(events)))
+    every_count(store, plan, events)
+    store.close()
+
+
 async def test_a_rebuild_beside_metrics_waits_for_the_refresh_and_writes_above_it(
     database: str, plan: Plan, redis: Any
 ) -> None:

@@ -114,8 +114,19 @@ def read_sums(kind: CellKind, at: str = "{at:DateTime64(6, 'UTC')}") -> list[str
     return parts
 
 
+def zeros_of_month(table: str, keys: str) -> str:
+    """A row of zeros (``{version:UInt64}``) for every cell ``table`` holds in month
+    ``{month}`` (a rebuild: the recompute, with a larger version, replaces those that still
+    hold items; the others, left by items moved away, are emptied)."""
+    return (
+        f"INSERT INTO {table} ({keys}, version) "
+        f"SELECT {keys}, {{version:UInt64}} FROM {table} FINAL WHERE month = {{month:UInt32}}"
+    )
+
+
 def day_cells_of_month(kind: CellKind, target: str) -> str:
-    """Every day cell of month ``{month}``, from scratch (a rebuild: no cell to empty)."""
+    """Every day cell of month ``{month}`` that holds items, from the state (a rebuild; the
+    others were emptied by ``zeros_of_month``)."""
     return (
         f"INSERT INTO {target} (unit, day, month, version, {', '.join(kind.columns())}) "
         f"SELECT unit, day, any(month), {{version:UInt64}}, {_from_status(kind)} "

@@ -24,7 +24,7 @@ from ..schema.current import SCHEMA
 from ..schema.table_engines import Topology
 from ..store import Store
 from . import cells_sql
-from .cells_sql import CASES, FEEDBACK
+from .cells_sql import CASES, FEEDBACK, CellKind
 from .lease import RefreshLease
 from .state_sql import CASE_FOLD, FEEDBACK_FOLD, fold
 
@@ -56,19 +56,31 @@ def rebuild_all(
             done += 1
             progress(done, total)
         log.info("rollups.state_rebuilt", table=table, events=events)
-    months = [
-        (kind, [r[0] for r in client.query(f"SELECT DISTINCT month FROM {state} ORDER BY month").result_rows])
-        for kind, state in ((CASES, "case_state"), (FEEDBACK, "feedback_state"))
-    ]
+    months = [(kind, _months(client, kind)) for kind in (CASES, FEEDBACK)]
     total += 2 * sum(len(m) for _, m in months)
     for kind, kind_months in months:
         for month in kind_months:
-            params = {"month": month, "version": 2 * version + 1}  # the cells' versions (refresh)
-            client.command(cells_sql.day_cells_of_month(kind, kind.day_table), parameters=params)
-            client.command(cells_sql.month_cells_of_month(kind, kind.month_table), parameters=params)
+            _cells_of_month(client, kind, month, version)
             done += 2
             progress(done, total)
         log.info("rollups.cells_rebuilt", kind=kind.status, months=len(kind_months))
+
+
+def _months(client: Any, kind: CellKind) -> list[int]:
+    """The months with items in the state, or with cells (which may hold nothing any more)."""
+    sql = f"SELECT DISTINCT month FROM (SELECT month FROM {kind.state} UNION ALL SELECT month FROM {kind.day_table})"
+    return sorted(int(r[0]) for r in client.query(sql).result_rows)
+
+
+def _cells_of_month(client: Any, kind: CellKind, month: int, version: int) -> None:
+    """Zeros over every cell the month holds, then its cells recomputed (the versions of a
+    refresh: twice its own for zeros, one more for counts)."""
+    zeros = {"month": month, "version": 2 * version}
+    client.command(cells_sql.zeros_of_month(kind.day_table, "unit, day, month"), parameters=zeros)
+    client.command(cells_sql.zeros_of_month(kind.month_table, "unit, month"), parameters=zeros)
+    params = {"month": month, "version": 2 * version + 1}
+    client.command(cells_sql.day_cells_of_month(kind, kind.day_table), parameters=params)
+    client.command(cells_sql.month_cells_of_month(kind, kind.month_table), parameters=params)
 
 
 async def rebuild_under_lease(
