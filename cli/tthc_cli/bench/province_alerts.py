@@ -20,7 +20,7 @@ from tthc_contract.periods import period_of
 from tthc_contract.plan import Plan
 
 from .province_data import probes
-from .province_live import AUTH
+from .province_live import AUTH, cases_counted
 
 TIMEOUT_S = 60.0
 
@@ -56,9 +56,7 @@ class Probe:
         answer.raise_for_status()
 
     def _cases(self, unit: str) -> int:
-        params = {"unit": unit, "period": self.month}
-        body = self.client.get(f"{self.metrics}/v1/indicators", params=params).json()
-        return int(body["indicators"][0]["denominator"])
+        return cases_counted(self.client, self.metrics, unit, self.month)
 
     def _firing(self, unit: str) -> bool:
         filters = [f'unit="{unit}"', f'period="{self.month}"']

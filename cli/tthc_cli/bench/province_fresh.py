@@ -33,7 +33,7 @@ from tthc_contract.plan import Plan
 from tthc_contract.streams import EVENTS, METRICS_GROUP
 
 from .province_data import leaves
-from .province_live import AUTH, _cases, _p50_p95, _received
+from .province_live import AUTH, cases_counted, p50_p95, received_case
 
 TIMEOUT_S = 30.0
 
@@ -50,7 +50,7 @@ class Freshness:
     """Stored first: acknowledged → the API answers with it counted (ms)."""
 
     def p50_p95(self, name: str) -> tuple[float, float]:
-        return _p50_p95(getattr(self, name))
+        return p50_p95(getattr(self, name))
 
 
 def freshness(plan: Plan, port: int, ingest_port: int, redis_url: str, probes: int) -> Freshness:
@@ -62,17 +62,19 @@ def freshness(plan: Plan, port: int, ingest_port: int, redis_url: str, probes: i
     with httpx.Client(timeout=30) as client:
 
         def counted() -> int:
-            return _cases(client, port, unit, month)
+            return cases_counted(client, f"http://127.0.0.1:{port}", unit, month)
 
         for n in range(2 * probes):
             before = counted()
             code = f"F{time.time_ns()}-{n}"
             started = time.perf_counter()
-            client.post(
+            answer = client.post(
                 f"http://127.0.0.1:{ingest_port}/v1/events",
-                content=orjson.dumps(_received(unit, code)),
+                content=orjson.dumps(received_case(unit, code)),
                 headers=AUTH,
             )
+            if answer.status_code != 202:
+                raise SystemExit(f"freshness: ingest answered {answer.status_code}: {answer.text[:300]}")
 
             def arrived(then: int = before) -> bool:
                 return counted() > then

@@ -27,12 +27,12 @@ AUTH = {"Authorization": "Bearer demo-igate-key", "Content-Type": "application/j
 SAMPLES = 30
 
 
-def _p50_p95(times: list[float]) -> tuple[float, float]:
+def p50_p95(times: list[float]) -> tuple[float, float]:
     ordered = sorted(times)
     return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def _received(unit: str, code: str) -> dict[str, Any]:
+def received_case(unit: str, code: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {
         "specversion": "1.0",
@@ -113,7 +113,7 @@ def send_cases(what: TrafficSpec, stop: Any, sent_count: Any, first_at: Any) -> 
         started = time.perf_counter()
         first_at.value = time.monotonic()
         while not stop.is_set():
-            body = [_received(rnd.choice(units), case_code(prefix, sent + i)) for i in range(batch)]
+            body = [received_case(rnd.choice(units), case_code(prefix, sent + i)) for i in range(batch)]
             answer = client.post("/v1/events", content=orjson.dumps(body), headers=AUTH)
             sent += batch
             if answer.is_success:  # refused batches (ingest pushing back) are not counted
@@ -123,9 +123,11 @@ def send_cases(what: TrafficSpec, stop: Any, sent_count: Any, first_at: Any) -> 
                 stop.wait(ahead)
 
 
-def _cases(client: httpx.Client, port: int, unit: str, month: str) -> int:
-    body = client.get(f"http://127.0.0.1:{port}/v1/indicators", params={"unit": unit, "period": month}).json()
-    return int(body["indicators"][0]["denominator"])
+def cases_counted(client: httpx.Client, metrics: str, unit: str, month: str) -> int:
+    """The unit's cases of the month as ``/v1/indicators`` counts them (``metrics``: its base URL)."""
+    answer = client.get(f"{metrics}/v1/indicators", params={"unit": unit, "period": month})
+    answer.raise_for_status()
+    return int(answer.json()["indicators"][0]["denominator"])
 
 
 def question_times(plan: Plan, port: int, samples: int = SAMPLES) -> dict[str, tuple[float, float]]:
@@ -154,7 +156,7 @@ def question_times(plan: Plan, port: int, samples: int = SAMPLES) -> dict[str, t
                 times.append((time.perf_counter() - started) * 1000)
                 if answer.status_code != 200:
                     raise SystemExit(f"{path}: {answer.status_code} {answer.text[:300]}")
-            out[kind] = _p50_p95(times)
+            out[kind] = p50_p95(times)
     return out
 
 
