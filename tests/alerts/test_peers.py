@@ -5,7 +5,7 @@ accepted it. (A real pair, with peers killed: ``tests/faults/test_alertmanager_p
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -146,6 +146,13 @@ async def test_a_change_is_posted_alone_and_every_firing_alert_at_each_repost(re
         await eventually(lambda: len(peer.posted) > posted)
         assert [a["labels"]["unit"] for a in peer.posted[posted]] == [units[-1]], "the change alone"
         await eventually(lambda: any(len(p) == firing + 1 for p in peer.posted[posted + 1 :]), timeout=5)
+        posted = len(peer.posted)
+        counts = {"online_rate": (80, 100), "sync_rate": (90, 100), "digitization_rate": (50, 100)}
+        await engine.on_snapshot(snapshot(PLAN, units[0], MONTH, NOW + timedelta(seconds=1), **counts))
+        await eventually(lambda: any(len(p) < firing for p in peer.posted[posted:]))
+        change = next(p for p in peer.posted[posted:] if len(p) < firing)
+        assert {a["labels"]["unit"] for a in change} == {units[0]}, "with its unit's group, not the others"
+        assert sorted(a["labels"]["indicator"] for a in change) == sorted(counts)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

@@ -79,6 +79,8 @@ def test_alerts_and_alertmanager_killed_in_turn(
         os.kill(first.pid, signal.SIGKILL)
         child_named(psutil.Process(up.pid), "alerts", not_pid=first.pid)
         wait_http(alerts + "/health", timeout=60, process=up)
+        # It answers as a standby until its killed predecessor's lease expires.
+        until(lambda: httpx.get(alerts + "/health").json()["role"] == "evaluator", timeout=30)
         settle()
         assert len(online_notices(sink, "firing")) == told, "a restart of alerts announces nothing twice"
 

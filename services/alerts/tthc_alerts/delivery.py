@@ -8,10 +8,11 @@ with its own client, timeouts and backoff: a peer down or hanging delays no othe
 
 Alertmanager forgets an alert that is not posted again before its ``endsAt``; firing alerts
 are therefore posted to each peer every ``repost`` with ``endsAt`` a few reposts ahead (if
-this service stops for good, they resolve by themselves). A change is posted at once, alone
-(with the other changes the peer has not accepted): a province has thousands of firing
-alerts, and posting them all at every change kept the alert that just fired waiting behind
-them for tens of seconds. A change leaves the outbox (``tthc:alerts:outbox``) once every peer has accepted it as it
+this service stops for good, they resolve by themselves). A change is posted at once, with the
+other changes the peer has not accepted and the firing alerts of the same units (a unit's
+notification group, whole) but not the others: a province has thousands of firing alerts, and
+posting them all at every change kept the alert that just fired waiting behind them for tens
+of seconds. A change leaves the outbox (``tthc:alerts:outbox``) once every peer has accepted it as it
 still is; until then each peer that has not is sent it again. When a peer is back, it is
 sent what is still true. Notifications, repeats, grouping and silences are Alertmanager's.
 """
@@ -93,16 +94,14 @@ class Deliverer:
         return max((o for o in outcomes if isinstance(o, int)), default=0)
 
     async def deliver_to(self, peer: Peer, now: datetime | None = None, *, full: bool = True) -> int:
-        """Post to ``peer`` the changes it has not accepted yet, and (``full``) every firing alert."""
+        """Post to ``peer`` the changes it has not accepted yet with the firing alerts of their
+        units, or (``full``) with every firing alert."""
         now = now or datetime.now(UTC)
         async with self.engine.lock:  # the queued changes and the records of one same state
             outbox = await self.engine.store.outbox()
             owed = [self.engine.records[i] for i in outbox if i in self.engine.records]
             records = [r for r in owed if peer.accepted.get(r.id) != r]
-            if full:
-                records += [
-                    r for r in self.engine.records.values() if r.status == "firing" and r.id not in outbox
-                ]
+            records += self._firing_besides(records, full=full)
         payload = [
             for_alertmanager(r, self.plan.names[r.unit], now, self.keep_alive, self.source_url)
             for r in records
@@ -117,6 +116,21 @@ class Deliverer:
         await self._done(outbox)
         peer.last_delivered_at = now
         return len(payload)
+
+    def _firing_besides(self, changes: list[Record], *, full: bool) -> list[Record]:
+        """The firing alerts posted with ``changes``: every one (``full``), else those of the
+        changes' units. Alertmanager groups by unit: a peer that restarted and lost its alerts
+        then gets a unit's whole group in the post that re-creates it, and tells it once, not
+        once per post that adds to it."""
+        units = None if full else {r.unit for r in changes}
+        if units == set():
+            return []
+        chosen = {r.id for r in changes}
+        return [
+            r
+            for r in self.engine.records.values()
+            if r.status == "firing" and r.id not in chosen and (units is None or r.unit in units)
+        ]
 
     async def _post(self, peer: Peer, payload: list[dict[str, object]]) -> None:
         if not payload:
