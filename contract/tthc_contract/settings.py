@@ -54,6 +54,11 @@ def parse_alertmanager_urls(value: str) -> list[str]:
     return urls
 
 
+def embedded_dsn(data_dir: Path) -> str:
+    """The embedded engine's store in ``data_dir`` (what an empty ``TTHC_CLICKHOUSE_URL`` means)."""
+    return "chdb://" + str((data_dir / "clickhouse").resolve())
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
 
@@ -152,7 +157,7 @@ class Settings(BaseSettings):
 
     @property
     def clickhouse_dsn(self) -> str:
-        return self.clickhouse_url or "chdb://" + str((self.data_dir / "clickhouse").resolve())
+        return self.clickhouse_url or embedded_dsn(self.data_dir)
 
     @property
     def stream_key_file(self) -> Path:

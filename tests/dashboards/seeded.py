@@ -14,6 +14,7 @@ import redis.asyncio as aredis
 from tthc_cli.bench.fixtures import realistic_events
 from tthc_contract.periods import period_of
 from tthc_contract.plan import Plan
+from tthc_dashboards.grafana_sql import expand
 from tthc_metrics.alert_archive import alert_row
 from tthc_metrics.api import ApiState, create_api
 from tthc_metrics.results import RecentResults
@@ -22,7 +23,6 @@ from tthc_metrics.store import Store
 
 from ..metrics.conftest import entries, make_writer
 from ..metrics.events import ALERT_CHANGE
-from .grafana_sql import expand
 
 RANGE = timedelta(days=400)
 """The dashboards' time range in these tests: every seeded case falls inside it."""

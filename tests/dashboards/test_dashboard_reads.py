@@ -19,12 +19,12 @@ import redis.asyncio as aredis
 from tthc_contract.periods import LOCAL_TZ, parse_period, period_of
 from tthc_contract.plan import Plan
 from tthc_dashboards import sql
+from tthc_dashboards.grafana_sql import expand
 from tthc_metrics.reads import FINAL_SETTINGS
 from tthc_metrics.rollups.cells_sql import CASES, FEEDBACK
 from tthc_metrics.schema.current import PLAN_TABLES, STATE_TABLES
 from tthc_metrics.store import Store
 
-from .grafana_sql import expand
 from .seeded import seeded, seeded_month
 
 pytestmark = pytest.mark.clock

@@ -23,9 +23,10 @@ from tthc_contract.periods import LOCAL_TZ
 from tthc_contract.plan import Plan
 from tthc_contract.qd766 import GROUPS
 from tthc_dashboards.build import build_all, render
+from tthc_dashboards.grafana_sql import queries
 from tthc_metrics.store import Store
 
-from .conftest import DASHBOARD_FILES, REPO, queries
+from .conftest import DASHBOARD_FILES, REPO
 from .seeded import api_numbers, run, seeded, seeded_month
 
 

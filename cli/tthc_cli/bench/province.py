@@ -11,6 +11,8 @@
 4. Memory: Redis before and after, the stream's length, metrics' peak RSS.
 5. Alerts (the alerts service and a private Alertmanager run through the live phase): from
    the event that crosses a target to the alert active in Alertmanager (``province_alerts``).
+6. Grafana's queries, every dashboard's, on the stored province once metrics has stopped
+   (``province_grafana``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from .pipeline import raw_insert_rate, raw_read_rate
 from .province_alerts import alert_latency
 from .province_data import history, load, preload, province_plan
 from .province_fresh import Freshness, freshness
-from .province_live import SAMPLES, LiveTraffic, health_during, question_times, report_times
+from .province_grafana import dashboard_times
+from .province_live import SAMPLES, LiveTraffic, health_during, p50_p95, question_times, report_times
 from .province_load import backfill
 from .report import Report
 
@@ -109,6 +112,7 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
             report.figure(
                 "  live traffic accepted by ingest (its own process)", traffic.rate_accepted(), "events/s"
             )
+        _grafana(report, tmp, plan, args.samples)
 
 
 def _baselines(report: Report, url: str, tmp: Path, total: int) -> float:
@@ -141,6 +145,20 @@ def _questions(report: Report, plan: Plan, port: int, when: str, samples: int) -
     for kind, (p50, p95) in question_times(plan, port, samples).items():
         report.figure(f"  {kind}: p50", p50, "ms")
         report.figure(f"  {kind}: p95", p95, "ms", target=TARGET_P95_MS, below=True)
+
+
+def _grafana(report: Report, data_dir: Path, plan: Plan, samples: int) -> None:
+    """Every dashboard's queries as Grafana sends them, once metrics has stopped (the embedded
+    engine serves one process at a time)."""
+    report.line(f"Grafana's queries on the stored province, metrics stopped ({samples} rounds):", "")
+    found = dashboard_times(data_dir, plan, samples)
+    for name, times in found.by_dashboard.items():
+        p50, p95 = p50_p95(times)
+        report.figure(f"  {name} ({len(times) // samples} queries): p50", p50, "ms")
+        report.figure(f"  {name}: p95", p95, "ms", target=TARGET_P95_MS, below=True)
+    dashboard, title, p95 = found.slowest()
+    report.figure("  the slowest query: p95", p95, "ms")
+    report.line("    which is", f"{title} ({dashboard})")
 
 
 def _live(report: Report, plan: Plan, where: tuple[int, int, str], args: argparse.Namespace) -> None:
