@@ -24,7 +24,7 @@ from tthc_contract.plan import Plan
 from tthc_contract.qd766 import GROUPS
 from tthc_dashboards.build import build_all, render
 from tthc_dashboards.grafana_sql import queries
-from tthc_metrics.store import Store
+from tthc_metrics.store import READER_PROFILE, Store
 
 from .conftest import DASHBOARD_FILES, REPO
 from .seeded import api_numbers, run, seeded, seeded_month
@@ -179,3 +179,20 @@ async def check_monthly(result: Any, client: httpx.AsyncClient, unit: str, title
         else:
             assert abs(values["Giá trị"] - api["value"]) < 1e-12, (unit, title, period)
         assert values["Chỉ tiêu"] == api["target"]
+
+
+def test_every_setting_a_query_sets_is_one_grafanas_reader_may_set(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    """Grafana reads as a read-only user: a query's own ``SETTINGS`` are refused unless its
+    profile lets that setting change (``CHANGEABLE_IN_READONLY``)."""
+    changeable = set(re.findall(r"(\w+) = \S+ CHANGEABLE_IN_READONLY", READER_PROFILE))
+    set_by_queries = {
+        name
+        for dashboard in dashboards.values()
+        for _, query in queries(dashboard)
+        for clause in re.findall(r"\bSETTINGS\s+(.+?)\s*$", query["rawSql"])
+        for name in re.findall(r"(\w+)\s*=", clause)
+    }
+    assert "short_circuit_function_evaluation" in set_by_queries
+    assert set_by_queries <= changeable, set_by_queries - changeable

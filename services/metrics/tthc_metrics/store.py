@@ -96,15 +96,23 @@ def quote_text(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+READER_PROFILE = (
+    "readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY, "
+    "short_circuit_function_evaluation = 'enable' CHANGEABLE_IN_READONLY, "
+    "do_not_merge_across_partitions_select_final = 1"
+)
+"""Grafana's reads: read only; the plugin sets ``max_execution_time`` on every query and the
+scorecard's statements ``short_circuit_function_evaluation``, both allowed; the FINAL setting
+the metrics' reads keep."""
+
+
 def reader_statements(user: str, password: str, database: str) -> list[str]:
-    """The read-only user Grafana reads with: SELECT on the project's database, and leave to
-    change max_execution_time (the plugin sets it on every query)."""
+    """The read-only user Grafana reads with: SELECT on the project's database, with the
+    settings of ``READER_PROFILE``."""
     name, secret = quote_name(user), quote_text(password)
     return [
-        "CREATE SETTINGS PROFILE IF NOT EXISTS grafana_reader SETTINGS readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY, "
-        "do_not_merge_across_partitions_select_final = 1",
-        "ALTER SETTINGS PROFILE grafana_reader SETTINGS readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY, "
-        "do_not_merge_across_partitions_select_final = 1",
+        f"CREATE SETTINGS PROFILE IF NOT EXISTS grafana_reader SETTINGS {READER_PROFILE}",
+        f"ALTER SETTINGS PROFILE grafana_reader SETTINGS {READER_PROFILE}",
         f"CREATE USER IF NOT EXISTS {name} IDENTIFIED WITH sha256_password BY {secret} SETTINGS PROFILE grafana_reader",
         f"ALTER USER {name} IDENTIFIED WITH sha256_password BY {secret}",
         f"GRANT SELECT ON {quote_name(database)}.* TO {name}",
