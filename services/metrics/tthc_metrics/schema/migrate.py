@@ -1,8 +1,9 @@
 """Migrations derived from the one current schema (``current.SCHEMA``), with a status.
 
 - The primary tables (``events``, ``alert_changes``) are created when missing and never
-  dropped; their definition has not changed since the first release (a change to them would
-  be a numbered step added here).
+  dropped. Their columns have not changed since the first release (a change to them would be
+  a numbered step added here); a skip index declared on one later is added to an existing
+  table and built for its rows (``_add_missing_indexes``).
 - Every other object is derived, from the primary tables and the plan. Its DDL for the store's
   topology has a digest, recorded in ``schema_state`` when applied. When the recorded digest
   differs (a new release, or a store from before this scheme: ``schema_migrations`` of the
@@ -81,10 +82,11 @@ def migrate(client: Any, topology: Topology, rebuild: Callable[[Any, int], None]
     database = str(client.command("SELECT currentDatabase()"))
     client.command(_state_ddl(topology))
     now = status(client, topology)
+    added = _add_missing_indexes(client, topology, database)
     if now.recorded == now.wanted:
         for statement in SCHEMA.statements(topology, database):
             client.command(statement)  # anything missing (a dropped object) comes back
-        return []
+        return added
     log.info("schema.rebuilding", recorded=now.recorded, wanted=now.wanted, legacy=now.legacy)
     _drop_derived(client, topology, database)
     feed = SCHEMA.objects[-1]
@@ -99,8 +101,48 @@ def migrate(client: Any, topology: Topology, rebuild: Callable[[Any, int], None]
         column_names=["digest", "note"],
     )
     return [
-        f"derived objects rebuilt ({now.recorded or ('legacy schema' if now.legacy else 'new store')} -> {now.wanted})"
+        *added,
+        f"derived objects rebuilt ({now.recorded or ('legacy schema' if now.legacy else 'new store')} -> {now.wanted})",
     ]
+
+
+def _add_missing_indexes(client: Any, topology: Topology, database: str) -> list[str]:
+    """The skip indexes a primary table of an earlier release lacks, added and built for the
+    rows it holds (a mutation, in the background: until it has run, a part without the index
+    is read whole). A table not created yet gets them from its ``CREATE``."""
+    done = []
+    for table in (t for t in SCHEMA.tables.values() if t.primary and t.engine.indexes):
+        for name in table.storage_names(topology, database):
+            if not int(client.command(f"EXISTS TABLE {name}")):
+                continue
+            db, _, bare = name.rpartition(".")
+            present = _skip_indexes(client, db or database, bare)
+            for index in table.engine.indexes:
+                index_name = index.split()[1]
+                if index_name not in present:
+                    for statement in index_statements(name, index, topology):
+                        client.command(statement)
+                    log.info("schema.index_added", table=name, index=index_name)
+                    done.append(f"index {index_name} added to {name}")
+    return done
+
+
+def index_statements(table: str, index: str, topology: Topology) -> list[str]:
+    """Add ``index`` (``INDEX name expr TYPE t GRANULARITY g``) to ``table`` and build it for
+    the rows it holds, in the background."""
+    alter, name = f"ALTER TABLE {table}{topology.on_cluster}", index.split()[1]
+    return [
+        f"{alter} ADD {index.replace('INDEX', 'INDEX IF NOT EXISTS', 1)}",
+        f"{alter} MATERIALIZE INDEX {name} SETTINGS mutations_sync = 0",
+    ]
+
+
+def _skip_indexes(client: Any, database: str, table: str) -> set[str]:
+    rows = client.query(
+        "SELECT name FROM system.data_skipping_indices WHERE database = {db:String} AND table = {t:String}",
+        parameters={"db": database, "t": table},
+    ).result_rows
+    return {row[0] for row in rows}
 
 
 def _drop_derived(client: Any, topology: Topology, database: str) -> None:

@@ -63,6 +63,14 @@ class Table:
         ]
         return out
 
+    def storage_names(self, topology: Topology, database: str) -> list[str]:
+        """The tables that hold the rows (not the Distributed, Merge or routing tables)."""
+        if self.placement == "global" or topology.kind == "single":
+            return [self.name]
+        if topology.kind == "cluster":
+            return [f"{self.name}_local"]
+        return [f"{topology.shard_database(database, k)}.{self.name}" for k in range(topology.shards)]
+
     def names(self, topology: Topology, database: str) -> list[str]:
         """Every object the statements create (to drop them)."""
         if self.placement == "global" or topology.kind == "single":
