@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tthc_contract.periods import LOCAL_TZ
 from tthc_dashboards.grafana_sql import expand, relative_time
 
+AT = datetime(2026, 3, 31, 5, tzinfo=UTC)
 INSTANTS = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
 )
@@ -47,8 +48,7 @@ def test_a_month_back_keeps_the_day_or_the_months_last() -> None:
 
 def test_what_cannot_be_expanded_is_refused() -> None:
     with pytest.raises(ValueError, match="relative time"):
-        relative_time("yesterday", datetime.now(UTC), end=False)
-    now = datetime.now(UTC)
+        relative_time("yesterday", AT, end=False)
     with pytest.raises(ValueError, match=r"\$\{unit"):
-        expand("SELECT ${unit:sqlstring}", now, now, {})
-    assert expand("SELECT ${unit:sqlstring}", now, now, {"unit": "o'k"}) == "SELECT 'o''k'"
+        expand("SELECT ${unit:sqlstring}", AT, AT, {})
+    assert expand("SELECT ${unit:sqlstring}", AT, AT, {"unit": "o'k"}) == "SELECT 'o''k'"
