@@ -71,10 +71,13 @@ class KtAlerting:
     env: dict[str, str]
 
 
-def kt_alerting(tmp_path: Path, redis_url: str, sink: WebhookSink, **alerts: str) -> KtAlerting:
-    """Alertmanager and the plan for Phòng Kinh tế's webhook (``alerts``: the plan's
-    ``alerts`` settings changed)."""
+def kt_alerting(
+    tmp_path: Path, redis_url: str, sink: WebhookSink, targets: dict[str, float] | None = None, **alerts: str
+) -> KtAlerting:
+    """Alertmanager and the plan for Phòng Kinh tế's webhook (``targets``: the plan's targets
+    changed; ``alerts``: its ``alerts`` settings changed)."""
     data = yaml.safe_load(PLAN_PATH.read_text(encoding="utf-8"))
+    data["targets"] = {**data["targets"], **(targets or {})}
     data["alerts"] = {**data["alerts"], "pending": "1s", **alerts}
     data["routes"] = [{"name": "Phòng Kinh tế", "units": ["kt"], "webhook": sink.url}]
     plan_file = tmp_path / "plan.yaml"
