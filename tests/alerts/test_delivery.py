@@ -113,6 +113,60 @@ async def test_a_change_made_while_posting_stays_queued(
         server.stop()
 
 
+def told_resolved(sink: WebhookSink, indicator: str) -> list[dict[str, Any]]:
+    """kt's notices that announce ``indicator`` resolved."""
+    return [
+        n
+        for n in notifications_for(sink, "kt")
+        if any(a["labels"]["indicator"] == indicator and a["status"] == "resolved" for a in n["alerts"])
+    ]
+
+
+async def test_a_resolution_is_announced_once_though_its_counts_change(
+    tmp_path: Path, redis: aredis.Redis, sink: WebhookSink
+) -> None:
+    """kt's online alert resolves; a snapshot that only changes its counts arrives while the
+    resolution is on its way. Posted again for those counts, the resolved alert would stay in
+    kt's group in Alertmanager (a resolved alert is dropped from its group after the notice
+    only if it was not posted again meanwhile), and the group's next notice, when another
+    alert of kt starts, would announce the resolution a second time."""
+    plan = plan_with(alerts={"pending": "0s"}, routes=[{"units": ["*"], "webhook": sink.url}])
+    server = alertmanager_for(tmp_path, plan)
+    engine = await new_engine(plan, redis)
+    posted: list[list[dict[str, Any]]] = []
+
+    class CountsChangeDuringThePost(AlertmanagerClient):
+        async def post(self, alerts: list[dict[str, Any]]) -> None:
+            posted.append(alerts)
+            if any(datetime.fromisoformat(a["endsAt"]) <= datetime.now(UTC) for a in alerts):
+                await fire(engine, "kt", online_rate=(20, 20))  # still resolved, other counts
+            await super().post(alerts)
+
+    deliverer = Deliverer(
+        engine, CountsChangeDuringThePost(server.url), plan, repost_s=60, source_url="http://metrics.example"
+    )
+    try:
+        await fire(engine, "kt", online_rate=(80, 100))
+        await deliverer.deliver_once()
+        await eventually(lambda: bool(notifications_for(sink, "kt")))
+        await fire(engine, "kt")  # back on target: resolved
+        await deliverer.deliver_once()
+        await eventually(lambda: bool(told_resolved(sink, "online_rate")), timeout=20)
+        await deliverer.deliver_once(full=False)  # the next round owes nothing
+        assert await engine.store.outbox() == set()
+        assert [[a["labels"]["indicator"] for a in p] for p in posted] == [["online_rate"], ["online_rate"]]
+
+        await fire(engine, "kt", online_rate=(20, 20), sync_rate=(50, 100))  # another alert of kt starts
+        await deliverer.deliver_once(full=False)
+        await eventually(
+            lambda: any(a["labels"]["indicator"] == "sync_rate" for n in sink.received for a in n["alerts"])
+        )
+        await asyncio.sleep(3)  # group_interval is 1 s: a notice owed would have come
+        assert len(told_resolved(sink, "online_rate")) == 1, "the resolution is announced once"
+    finally:
+        server.stop()
+
+
 async def test_a_silence_mutes_a_unit(tmp_path: Path, redis: aredis.Redis, sink: WebhookSink) -> None:
     plan = plan_with(alerts={"pending": "0s"}, routes=[{"units": ["*"], "webhook": sink.url}])
     server = alertmanager_for(tmp_path, plan)

@@ -60,8 +60,9 @@ def test_alerts_and_alertmanager_killed_in_turn(
     # Only the online rate can fire, and no due-soon warnings: other alerts share the unit's
     # group with the online alerts, and whether the simulated cases are synced, issued
     # electronically or due within 48 h when they are judged depends on the moment; each
-    # alert that starts or ends is one more notice of the group, whatever the kills do, and
-    # carries the online alerts' resolution again if it comes right after it.
+    # alert that starts or ends is one more notice of the group (with the online alerts in it),
+    # whatever the kills do. (A resolution is not announced again by the group's next notice:
+    # tests/alerts/test_delivery.py.)
     others = {i.code: 0.0 for i in INDICATORS if i.code != "online_rate"}
     setup = kt_alerting(tmp_path, redis_url, sink, targets=others, due_soon="0s")
     alertmanager, config, env = setup.alertmanager, setup.config, setup.env

@@ -13,8 +13,9 @@ other changes the peer has not accepted and the firing alerts of the same units 
 notification group, whole) but not the others: a province has thousands of firing alerts, and
 posting them all at every change kept the alert that just fired waiting behind them for tens
 of seconds. A change leaves the outbox (``tthc:alerts:outbox``) once every peer has accepted it as it
-still is; until then each peer that has not is sent it again. When a peer is back, it is
-sent what is still true. Notifications, repeats, grouping and silences are Alertmanager's.
+still is (its status and since when: ``change_of``); until then each peer that has not is
+sent it again. When a peer is back, it is sent what is still true. Notifications, repeats,
+grouping and silences are Alertmanager's.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ from .state_store import Record
 
 log = get_logger("tthc.alerts.delivery")
 BACKOFF_MAX_S = 30.0
+Change = tuple[str, datetime | None, datetime | None]
+
+
+def change_of(record: Record) -> Change:
+    """What a change tells Alertmanager: the status, since when, and until when. Not the counts:
+    those of a resolved alert go on changing with each snapshot, and a resolved alert posted
+    again after its notice stays in its unit's group (Alertmanager drops it only if it was not
+    posted again meanwhile), so the group's next notice would announce the resolution twice. A
+    firing alert's counts go with every post of its unit and every repost."""
+    return record.status, record.started_at, record.resolved_at
 
 
 @dataclass(eq=False)
@@ -47,7 +58,7 @@ class Peer:
 
     client: AlertmanagerClient
     changed: asyncio.Event
-    accepted: dict[str, Record] = field(default_factory=dict)
+    accepted: dict[str, Change] = field(default_factory=dict)
     failing: str | None = None
     last_delivered_at: datetime | None = None
 
@@ -100,7 +111,7 @@ class Deliverer:
         async with self.engine.lock:  # the queued changes and the records of one same state
             outbox = await self.engine.store.outbox()
             owed = [self.engine.records[i] for i in outbox if i in self.engine.records]
-            records = [r for r in owed if peer.accepted.get(r.id) != r]
+            records = [r for r in owed if peer.accepted.get(r.id) != change_of(r)]
             records += self._firing_besides(records, full=full)
         payload = [
             for_alertmanager(r, self.plan.names[r.unit], now, self.keep_alive, self.source_url)
@@ -112,7 +123,7 @@ class Deliverer:
             om.ALERTMANAGER_UP.labels(peer.name).set(0)
             raise
         om.ALERTMANAGER_UP.labels(peer.name).set(1)
-        peer.accepted.update((r.id, r) for r in records if r.id in outbox)
+        peer.accepted.update((r.id, change_of(r)) for r in records if r.id in outbox)
         await self._done(outbox)
         peer.last_delivered_at = now
         return len(payload)
@@ -153,7 +164,7 @@ class Deliverer:
                 i
                 for i in outbox
                 if (r := self.engine.records.get(i)) is None
-                or all(p.accepted.get(i) == r for p in self.peers)
+                or all(p.accepted.get(i) == change_of(r) for p in self.peers)
             ]
             await self.engine.store.delivered(done)
         for peer in self.peers:
