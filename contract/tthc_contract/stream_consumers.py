@@ -160,3 +160,13 @@ class RawStreamReader:
                 await self.broker.stop()
         except TimeoutError:
             log.warning("stream.stop_overran", group=self.group, waited_s=BROKER_STOP_S)
+        finally:
+            self._end_reads()
+
+    def _end_reads(self) -> None:
+        """Whatever cut the broker's stop short (its bound, or a cancel of the caller), every
+        read loop ends at its next turn. A loop left running kept a stopped service alive: at
+        exit Python cancels the remaining tasks once, the loop's Redis call can swallow that
+        cancel (3.11's ``wait_for``), and FastStream reads on while its subscriber runs."""
+        for subscriber in self.broker.subscribers:
+            subscriber.running = False

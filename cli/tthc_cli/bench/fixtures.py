@@ -108,8 +108,14 @@ def service(name: str, env: dict[str, str], health_url: str) -> Iterator[subproc
         yield process
     finally:
         process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # not left running: the bench says which service did not stop
+            process.wait()
+            raise SystemExit(f"tthc run {name} did not stop within 30 s of SIGTERM (killed)") from None
+        finally:
+            log.close()
 
 
 def bench_env(data: Path, redis_url: str, **extra: str) -> dict[str, str]:
