@@ -165,7 +165,8 @@ class Pair:
         """Every peer that answers has accepted ``unit``'s changes as they are now."""
         queued = [i for i in await self.engine.store.outbox() if i.startswith(unit + "/")]
         answering = [p for p in self.deliverer.peers if p.failing is None]
-        return all(p.accepted.get(i) == self.engine.records.get(i) for i in queued for p in answering)
+        records = [r for i in queued if (r := self.engine.records.get(i)) is not None]
+        return all(p.has_accepted(r) for r in records for p in answering)
 
 
 def rendered(tmp: Path, plan: Plan) -> Path:

@@ -66,6 +66,10 @@ class Peer:
     def name(self) -> str:
         return self.client.name
 
+    def has_accepted(self, record: Record) -> bool:
+        """Whether this peer accepted ``record``'s change as it is now (``change_of``)."""
+        return self.accepted.get(record.id) == change_of(record)
+
 
 class Deliverer:
     def __init__(
@@ -111,7 +115,7 @@ class Deliverer:
         async with self.engine.lock:  # the queued changes and the records of one same state
             outbox = await self.engine.store.outbox()
             owed = [self.engine.records[i] for i in outbox if i in self.engine.records]
-            records = [r for r in owed if peer.accepted.get(r.id) != change_of(r)]
+            records = [r for r in owed if not peer.has_accepted(r)]
             records += self._firing_besides(records, full=full)
         payload = [
             for_alertmanager(r, self.plan.names[r.unit], now, self.keep_alive, self.source_url)
@@ -163,8 +167,7 @@ class Deliverer:
             done = [
                 i
                 for i in outbox
-                if (r := self.engine.records.get(i)) is None
-                or all(p.accepted.get(i) == change_of(r) for p in self.peers)
+                if (r := self.engine.records.get(i)) is None or all(p.has_accepted(r) for p in self.peers)
             ]
             await self.engine.store.delivered(done)
         for peer in self.peers:
