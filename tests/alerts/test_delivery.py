@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,21 @@ async def start_delivery(
         engine, AlertmanagerClient(server.url), engine.plan, repost_s=0.5, source_url="http://metrics.example"
     )
     return deliverer, asyncio.create_task(deliverer.run())
+
+
+class ClientWithHook(AlertmanagerClient):
+    """A real client that notes each post and runs ``during(alerts)`` before sending it (a
+    snapshot arriving while the post is in flight)."""
+
+    def __init__(self, url: str, during: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> None:
+        super().__init__(url)
+        self.during = during
+        self.posted: list[list[dict[str, Any]]] = []
+
+    async def post(self, alerts: list[dict[str, Any]]) -> None:
+        self.posted.append(alerts)
+        await self.during(alerts)
+        await super().post(alerts)
 
 
 async def test_grouped_per_unit_repeated_resolved(
@@ -84,16 +100,13 @@ async def test_a_change_made_while_posting_stays_queued(
     plan = plan_with(alerts={"pending": "0s"}, routes=[{"units": ["*"], "webhook": sink.url}])
     server = alertmanager_for(tmp_path, plan)
     engine = await new_engine(plan, redis)
-    posted: list[list[dict[str, Any]]] = []
 
-    class ResolvedDuringThePost(AlertmanagerClient):
-        async def post(self, alerts: list[dict[str, Any]]) -> None:
-            posted.append(alerts)
-            if len(posted) == 1:
-                await fire(engine, "kt")  # a snapshot arrives while this post is in flight
-            await super().post(alerts)
+    async def resolved_during_the_first(_alerts: list[dict[str, Any]]) -> None:
+        if len(client.posted) == 1:
+            await fire(engine, "kt")  # a snapshot arrives while this post is in flight
 
-    client = ResolvedDuringThePost(server.url)
+    client = ClientWithHook(server.url, resolved_during_the_first)
+    posted = client.posted
     deliverer = Deliverer(engine, client, engine.plan, repost_s=0.5, source_url="http://metrics.example")
     key = f"kt/online_rate/{MONTH}"
     try:
@@ -133,18 +146,14 @@ async def test_a_resolution_is_announced_once_though_its_counts_change(
     plan = plan_with(alerts={"pending": "0s"}, routes=[{"units": ["*"], "webhook": sink.url}])
     server = alertmanager_for(tmp_path, plan)
     engine = await new_engine(plan, redis)
-    posted: list[list[dict[str, Any]]] = []
 
-    class CountsChangeDuringThePost(AlertmanagerClient):
-        async def post(self, alerts: list[dict[str, Any]]) -> None:
-            posted.append(alerts)
-            if any(datetime.fromisoformat(a["endsAt"]) <= datetime.now(UTC) for a in alerts):
-                await fire(engine, "kt", online_rate=(20, 20))  # still resolved, other counts
-            await super().post(alerts)
+    async def counts_change(alerts: list[dict[str, Any]]) -> None:
+        if any(datetime.fromisoformat(a["endsAt"]) <= datetime.now(UTC) for a in alerts):
+            await fire(engine, "kt", online_rate=(20, 20))  # still resolved, other counts
 
-    deliverer = Deliverer(
-        engine, CountsChangeDuringThePost(server.url), plan, repost_s=60, source_url="http://metrics.example"
-    )
+    client = ClientWithHook(server.url, counts_change)
+    posted = client.posted
+    deliverer = Deliverer(engine, client, plan, repost_s=60, source_url="http://metrics.example")
     try:
         await fire(engine, "kt", online_rate=(80, 100))
         await deliverer.deliver_once()

@@ -113,7 +113,7 @@ def service(name: str, env: dict[str, str], health_url: str) -> Iterator[subproc
         except subprocess.TimeoutExpired:
             process.kill()  # not left running: the bench says which service did not stop
             process.wait()
-            raise SystemExit(f"tthc run {name} did not stop within 30 s of SIGTERM (killed)") from None
+            raise SystemExit(f"tthc run {name} did not stop within 30 s of SIGTERM (killed)")  # noqa: B904
         finally:
             log.close()
 
