@@ -1,6 +1,10 @@
 """SQL of «Ước tính điểm 766»: the QĐ 766 estimate computed in ClickHouse (pure), SPEC section 10.
 
-The counts are the metrics' sums of the month cells of the period (``read_sums``), judged at
+The estimate of every unit and period is written, item by item, into ``scorecard_points`` by
+``points_rows`` (the metrics service runs it for the units and periods that changed:
+``tthc_metrics.scorecard.table``); the panels read those rows, so a panel costs the rows it
+shows, not the planning of the estimate (about 50 ms a statement in the embedded engine). In
+``points_rows``, the counts are the metrics' sums of the month cells of the period (``read_sums``), judged at
 A = min(now, end of the period); the catalogue of a unit is the plan's ``procedures`` whose
 ``units`` is empty or names a unit of its subtree; the items and the plan's published values
 are the rows of ``scorecard_items``. How an item turns its counts into points (its rule, its
@@ -33,9 +37,8 @@ more here than evaluating every branch on every row: ranking 150 communes took 8
 71 ms (embedded engine; 567 against 88 ms when each item had a branch of its own). No branch
 can fail on a row it does not apply to (denominators are ``greatest(…, 1)``). Grafana's
 read-only user may set it (``store.reader_statements``)."""
-SELF = f"code = {UNIT}"
-CHILDREN = f"parent = {UNIT}"
-"""Which units are scored: the chosen one, or those directly below it (the ranking)."""
+LISTED = "code IN {units:Array(String)}"
+"""Which units ``points_rows`` scores: those of its query parameter ``units``."""
 
 CATALOGUE_LISTS = {
     "catalogue_all": "groupArray(p.code)",
@@ -103,9 +106,8 @@ def item_points(item: Item) -> str:
 
 
 def _wanted(which: str) -> str:
-    """The scored units, as the right side of ``IN``: the chosen unit itself, written out (a
-    subquery costs the planner about 4 ms each time), or those directly below it."""
-    return f"({UNIT})" if which == SELF else f"(SELECT code FROM units WHERE {which})"
+    """The scored units, as the right side of ``IN``."""
+    return f"(SELECT code FROM units WHERE {which})"
 
 
 def _cell_sums(kind: CellKind, which: str, names: tuple[str, ...]) -> str:
@@ -193,16 +195,6 @@ def items(which: str, group: str | None = None) -> str:
     )
 
 
-def known_items(which: str, group: str | None = None) -> str:
-    """``items`` without the points: one row per scored unit and item, its ``max`` and whether
-    it is ``known`` (which reads no more than the catalogue's size)."""
-    chosen, of_group = _chosen(group)
-    return (
-        f"SELECT s.scored AS scored, i.max AS max, {KNOWN} AS known "
-        f"FROM ({_counts(which, _names(chosen, points=False))}) AS s CROSS JOIN scorecard_items AS i{of_group}"
-    )
-
-
 def with_judged_at(select: str) -> str:
     """A whole statement: ``judged_at`` defined, and the items' points computed without
     short-circuit evaluation (``EVALUATE_EVERY_BRANCH``)."""
@@ -226,24 +218,45 @@ def known_max_note(known: str, maximum: str) -> str:
     )
 
 
-def _gauge_rows(group: str | None) -> str:
-    return f"FROM ({items(SELF, group)})"
+POINTS_COLUMNS = (
+    "period", "unit", "parent", "unit_name", "position", "code", "group_code", "name", "max",
+    "basis", "inferred", "n", "d", "known", "exact", "computed_at",
+)  # fmt: skip
+"""The columns of ``scorecard_points``, in the order ``points_rows`` writes them."""
+
+
+def points_rows(which: str) -> str:
+    """The statement that writes, for the period chosen, every item of the units ``which``
+    selects (a condition on ``units``) into ``scorecard_points``, judged at A, with the
+    instant of the computation (the rows' version: the newest wins)."""
+    return f"INSERT INTO scorecard_points ({', '.join(POINTS_COLUMNS)}) " + with_judged_at(
+        f"SELECT {PERIOD}, r.scored, p.parent, r.scored_name, r.position, r.code, r.group_code, r.name, "
+        f"r.max, r.basis, r.inferred, r.n, r.d, r.known, r.exact, {NOW} "
+        f"FROM ({items(which)}) AS r LEFT JOIN units AS p ON p.code = r.scored"
+    )
+
+
+def _rows(unit: str, group: str | None = None) -> str:
+    """The rows of the chosen period in ``scorecard_points``: of the chosen unit (``unit`` =
+    ``UNIT``) or of the units directly below it (``parent``), of ``group`` or every group."""
+    of_group = f" AND group_code = {quoted([group])}" if group else ""
+    return f"FROM scorecard_points FINAL WHERE period = {PERIOD} AND {unit} = {UNIT}{of_group}"
 
 
 def gauge(group: str | None = None) -> str:
     """One row: the unit's estimated points (in total, or of ``group``) and the note the
     gauge's title shows: the maximum, or the known maximum and what is unknown."""
     maximum = next(g.max_points for g in GROUPS if g.code == group) if group else TOTAL_MAX
-    return with_judged_at(
+    return (
         f'SELECT {points("ifNull(sum(exact), 0)")} AS "Điểm ước tính", '
-        f"{known_max_note(KNOWN_MAX, str(maximum))} AS note {_gauge_rows(group)}"
+        f"{known_max_note(KNOWN_MAX, str(maximum))} AS note {_rows('unit', group)}"
     )
 
 
 def gauge_scale(group: str | None = None) -> str:
     """One row: the known maximum, the end of the gauge's arc (a frame of its own, so that the
     gauge's title stays the note of the points' row)."""
-    return with_judged_at(f'SELECT {KNOWN_MAX} AS "Tối đa đã xác định" FROM ({known_items(SELF, group)})')
+    return f'SELECT {KNOWN_MAX} AS "Tối đa đã xác định" {_rows("unit", group)}'
 
 
 def costliest() -> str:
@@ -251,11 +264,11 @@ def costliest() -> str:
     lost = "round(max - exact, 2)"
     basis = f"transform(basis, [{quoted(BASIS_VI)}], [{quoted(BASIS_VI.values())}], basis)"
     shown = f"concat({number_text('assumeNotNull(n)')}, ' / ', {number_text('assumeNotNull(d)')})"
-    return with_judged_at(
+    return (
         f'SELECT name AS "Tiêu chí", {points("exact")} AS "Điểm ước tính", max AS "Điểm tối đa", '
         f'{points("max - exact")} AS "Điểm bị mất", if(d IS NULL, \'—\', {shown}) AS "Đạt / tổng", '
         f"{basis} AS \"Nguồn số liệu\", if(inferred, 'Có', 'Không') AS \"Quy tắc suy luận\", "
-        f"'Ước tính' AS \"Tính chất\" FROM ({items(SELF)}) WHERE known AND {lost} > 0 "
+        f"'Ước tính' AS \"Tính chất\" {_rows('unit')} AND known AND {lost} > 0 "
         f"ORDER BY {lost} DESC, position"
     )
 
@@ -273,9 +286,9 @@ def ranking() -> str:
         for g in GROUPS
     )
     total = "ifNull(sum(exact), 0)"
-    return with_judged_at(
-        f'SELECT row_number() OVER (ORDER BY {total} DESC, scored) AS "Hạng", scored_name AS "Đơn vị", '
-        f'scored AS code, {PERIOD} AS period_code, {points(total)} AS "Tổng điểm ước tính", '
+    return (
+        f'SELECT row_number() OVER (ORDER BY {total} DESC, unit) AS "Hạng", unit_name AS "Đơn vị", '
+        f'unit AS code, {PERIOD} AS period_code, {points(total)} AS "Tổng điểm ước tính", '
         f'{KNOWN_MAX} AS "Tối đa đã xác định", {groups} '
-        f'FROM ({items(CHILDREN)}) GROUP BY scored, scored_name ORDER BY "Hạng"'
+        f'{_rows("parent")} GROUP BY unit, unit_name ORDER BY "Hạng"'
     )

@@ -194,5 +194,4 @@ def test_every_setting_a_query_sets_is_one_grafanas_reader_may_set(
         for clause in re.findall(r"\bSETTINGS\s+(.+?)\s*$", query["rawSql"])
         for name in re.findall(r"(\w+)\s*=", clause)
     }
-    assert "short_circuit_function_evaluation" in set_by_queries
     assert set_by_queries <= changeable, set_by_queries - changeable

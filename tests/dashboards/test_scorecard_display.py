@@ -22,6 +22,7 @@ from tthc_contract.qd766 import GROUPS, ITEMS, TOTAL_MAX, half_up, points
 from tthc_contract.scorecard_bodies import Ranking, Scorecard
 from tthc_dashboards.panels import AMBER, GREEN, RED
 from tthc_dashboards.scorecard_sql import BASIS_VI, group_column, item_points
+from tthc_metrics.scorecard.table import write
 from tthc_metrics.store import Store
 
 from ..metrics.conftest import entries, make_writer
@@ -118,14 +119,18 @@ def check_ranking(view: dict[str, Any], ranking: Ranking, variables: dict[str, s
 
 async def check_dashboard(
     store: Store,
+    plan: Plan,
     client: httpx.AsyncClient,
     dashboard: dict[str, Any],
     variables: dict[str, str],
     end: datetime,
 ) -> Scorecard:
+    """The rows of the period written at ``end`` (the metrics' ``scorecard.table``), shown by
+    the dashboard as the API answers at ``end``."""
     period = variables["period"]
     if period == "current":
         period = period_of(end, variables["period_kind"]).code  # type: ignore[arg-type]
+    write(store, plan, {parse_period(period): set(plan.unit_codes)}, end)
     card, ranking = await api_scorecard(client, variables["unit"], period)
     assert card.estimate and ranking.estimate
     views = shown(store, dashboard, variables, end, KINDS)
@@ -200,7 +205,7 @@ async def test_scorecard_dashboard_shows_the_apis_estimate(
             ("dong-phu", NO_CASES, "month"),
         ]:
             variables = {"unit": unit, "period": period, "period_kind": kind}
-            card = await check_dashboard(store, client, dashboard, variables, end)
+            card = await check_dashboard(store, plan, client, dashboard, variables, end)
             if period == NO_CASES:  # no feedback: its items score their maximum
                 assert [(g.code, g.points) for g in card.groups][-1] == ("MDHL", 12)
     variant = variant_plan()
@@ -208,7 +213,7 @@ async def test_scorecard_dashboard_shows_the_apis_estimate(
     async with api(store, redis, variant) as client:
         for unit in ("dong-phu", "hcc"):
             variables = {"unit": unit, "period": month[:4], "period_kind": "year"}
-            card = await check_dashboard(store, client, dashboard, variables, end)
+            card = await check_dashboard(store, variant, client, dashboard, variables, end)
             unknown = {i.code for i in card.items() if i.points is None}
             catalogue = {i.code for i in ITEMS if i.basis == "catalogue"}
             assert (catalogue <= unknown) == (unit == "hcc"), "hcc has no procedure of its own"

@@ -31,6 +31,7 @@ from .reports.service import ReportBuilder
 from .results import RecentResults
 from .scorecard import files as scorecard_files
 from .scorecard import routes as scorecard_routes
+from .scorecard.table import ScorecardTable
 from .snapshots import SnapshotPublisher
 from .store import Store
 from .writer import WriterStats
@@ -49,6 +50,8 @@ class ApiState:
     """Why start-up is not over yet (migrations waiting for ClickHouse), or ``None``."""
     reports: RenderPool | None = None
     """Where reports are built and rendered (default: a pool of two render processes)."""
+    scorecard_rows: ScorecardTable | None = None
+    """The QĐ 766 rows Grafana reads, kept by this process (its progress in ``/v1/status``)."""
 
 
 MAX_WITHIN = timedelta(days=366)
@@ -133,6 +136,7 @@ def create_api(state: ApiState) -> FastAPI:
                     "dead": state.writer.dead,
                     "last_flush_at": state.writer.last_flush_at,
                     "last_snapshot_at": state.snapshots.last_at,
+                    "scorecard_rows": state.scorecard_rows.status() if state.scorecard_rows else None,
                     "failing": state.writer.failing,
                 },
             }

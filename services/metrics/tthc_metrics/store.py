@@ -98,12 +98,10 @@ def quote_text(text: str) -> str:
 
 READER_PROFILE = (
     "readonly = 1, max_execution_time = 60 CHANGEABLE_IN_READONLY, "
-    "short_circuit_function_evaluation = 'enable' CHANGEABLE_IN_READONLY, "
     "do_not_merge_across_partitions_select_final = 1"
 )
-"""Grafana's reads: read only; the plugin sets ``max_execution_time`` on every query and the
-scorecard's statements ``short_circuit_function_evaluation``, both allowed; the FINAL setting
-the metrics' reads keep."""
+"""Grafana's reads: read only; the plugin sets ``max_execution_time`` on every query (allowed);
+the FINAL setting the metrics' reads keep."""
 
 
 def reader_statements(user: str, password: str, database: str) -> list[str]:

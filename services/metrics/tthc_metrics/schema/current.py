@@ -102,6 +102,32 @@ SCORECARD_ITEMS = Table(
 """The items of the QĐ 766 scorecard as the contract defines them (``qd766.ITEMS``) with the plan's
 published values: Grafana's panels compute the estimate from the same definitions."""
 
+SCORECARD_POINTS = Table(
+    "scorecard_points",
+    (
+        "period String",
+        "unit String",
+        "parent String",
+        "unit_name String",
+        "position UInt8",
+        "code String",
+        "group_code String",
+        "name String",
+        "max UInt8",
+        "basis LowCardinality(String)",
+        "inferred UInt8",
+        "n Nullable(UInt64)",
+        "d Nullable(UInt64)",
+        "known UInt8",
+        "exact Nullable(Decimal256(30))",
+        "computed_at DateTime64(6, 'UTC')",
+    ),
+    replacing("(period, unit, code)", "computed_at"),
+)
+"""The QĐ 766 estimate of every unit and period, item by item, as the scorecard's SQL computed
+it at ``computed_at`` (``scorecard.table``): Grafana's 766 dashboard reads these rows. The
+newest computation of a row wins; ``parent`` lets the ranking read the units below one."""
+
 PLAN_TABLES = (UNITS, UNIT_ANCESTORS, UNIT_TARGETS, PERIODS, PROCEDURES, SCORECARD_ITEMS)
 
 SCHEMA = Schema(
@@ -112,6 +138,7 @@ SCHEMA = Schema(
         *CELLS,
         *PLAN_TABLES,
         ALERT_CHANGES,
+        SCORECARD_POINTS,
         CASE_STATUS,
         FEEDBACK_STATUS,
         EVENTS_FEED,

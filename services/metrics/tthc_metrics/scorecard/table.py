@@ -1,0 +1,194 @@
+"""The QĐ 766 estimate of every unit and period, kept in ``scorecard_points`` for Grafana.
+
+Grafana's «Ước tính điểm 766» reads rows, not the estimate: computing it costs the embedded
+engine about 50 ms of planning per statement, and the dashboard has 16 of them. The rows are
+written by the scorecard's own SQL (``tthc_dashboards.scorecard_sql.points_rows``, which the
+display tests hold to ``/v1/scorecard``), for what changed:
+
+- each cell a flush changed: its month, quarter and year, for its unit and every unit above;
+- time alone: the open periods (judged at now) of the units holding an open item whose due time
+  passed since the last round (the month cells' ``pending``, as the snapshot publisher checks);
+- every ``repair_s``, and when a period begins, the open periods of every unit (and the
+  periods that just ended, written a last time: judged at their end from then on);
+- at start, every period of every unit since 2020 (the periods Grafana lists), the open ones
+  first: the plan (its tree, catalogue, published values) may have changed.
+
+A round runs at most every ``interval_s`` and never sooner than twice what the last one took
+(at most a third of a core), in a worker thread; while metrics catches up on a backlog (a full
+batch within the last interval) rounds wait for it, at most ``DEFER_ROUNDS`` intervals, so a
+backfill is not slowed by rows that the next batches change again. Grafana's rows therefore lag
+the events by about one interval (its dashboards refresh every 30 s), while ``/v1/scorecard``
+is computed per request. Each metrics instance writes what its own flushes changed, with no
+lease: a row's version is the instant of its computation, so the newest wins whatever the order
+of writes. What is owed is at most every (unit, period) pair, held as sets of the plan's unit
+codes: about 145,000 pairs for a province of 1,207 units over the periods since 2020 (about
+10 MB, only until the first round after a start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from tthc_contract.logs import get_logger
+from tthc_contract.periods import Period, all_periods, period_of
+from tthc_contract.plan import Plan
+from tthc_dashboards.grafana_sql import expand
+from tthc_dashboards.scorecard_sql import LISTED, points_rows
+
+from .. import observability as om
+from .. import reads
+from ..query_params import Formatted
+from ..rollups.refresh import Changed
+from ..store import Store, StoreUnavailable
+
+log = get_logger("tthc.metrics.scorecard_table")
+FIRST_YEAR = 2020
+"""The first year of the periods Grafana lists (``plan_rows``' ``periods``)."""
+CHUNK = 2_000
+"""Units per statement."""
+DEFER_ROUNDS = 10
+"""While metrics catches up on a backlog, a round waits at most this many intervals."""
+STATEMENT = points_rows(LISTED)
+Owed = dict[Period, set[str]]
+
+
+def periods_of_day(day: date) -> list[Period]:
+    """The month, quarter and year a local day belongs to."""
+    return [
+        Period(day.year, day.month, 1),
+        Period(day.year, (day.month - 1) // 3 * 3 + 1, 3),
+        Period(day.year, 1, 12),
+    ]
+
+
+def open_periods(at: datetime) -> list[Period]:
+    return [period_of(at, kind) for kind in ("month", "quarter", "year")]
+
+
+def every_period(at: datetime) -> list[Period]:
+    """Every period begun by ``at`` since ``FIRST_YEAR``: the open ones, then newest first."""
+    begun = [p for p in all_periods(FIRST_YEAR, at.year) if p.bounds()[0] <= at]
+    now = open_periods(at)
+    return now + sorted(
+        (p for p in begun if p not in now), key=lambda p: (p.bounds()[0], -p.months), reverse=True
+    )
+
+
+def statement(period: Period, at: datetime) -> str:
+    """``points_rows`` for ``period``, judged (and versioned) at ``at``."""
+    return expand(STATEMENT, at, at, {"period": period.code, "period_kind": period.kind}, now=at)
+
+
+def write(store: Store, plan: Plan, owed: Owed, at: datetime) -> int:
+    """The rows of each owed period for its units and every unit above them (blocking);
+    returns how many (unit, period) pairs were written."""
+    written = 0
+    for period, units in owed.items():
+        scored = sorted({up for unit in units if unit in plan.unit_codes for up in plan.ancestors(unit)})
+        sql = statement(period, at)
+        for start in range(0, len(scored), CHUNK):
+            params = {"units": Formatted(scored[start : start + CHUNK])}
+            store.call("scorecard", lambda c, s=sql, p=params: c.command(s, parameters=p))
+        written += len(scored)
+    return written
+
+
+class ScorecardTable:
+    def __init__(
+        self, store: Store, plan: Plan, *, interval_s: float = 15.0, repair_s: float = 300.0
+    ) -> None:
+        self.store = store
+        self.plan = plan
+        self.interval_s = interval_s
+        self.repair_s = repair_s
+        self._owed: Owed = {}
+        self._everything = True
+        self._open: list[Period] = []
+        self._checked_at: datetime | None = None
+        self._backlog_at = -math.inf
+        self.last_at: float | None = None
+        """When the last round ended (``time.time()``)."""
+        self.covers_since: float | None = None
+        """When the last round that succeeded began (``time.time()``): the rows hold every flush
+        this instance finished before it."""
+
+    def status(self) -> dict[str, object]:
+        """What ``/v1/status`` says of the rows: the start of the last round that succeeded,
+        and the (unit, period) pairs owed now (``all`` before the first round)."""
+        owed = "all" if self._everything else sum(len(units) for units in self._owed.values())
+        return {"covers_since": self.covers_since, "written_at": self.last_at, "owed": owed}
+
+    def cells_changed(self, changed: Changed, *, backlog: bool = False) -> None:
+        """After a flush: the periods of the cells it changed, for their units (``backlog``:
+        the batch was full, metrics is catching up)."""
+        if backlog:
+            self._backlog_at = time.monotonic()
+        for unit, day in changed.case_cells | changed.feedback_cells:
+            for period in periods_of_day(day):
+                self._owed.setdefault(period, set()).add(unit)
+
+    def _take(self, at: datetime, repair: bool) -> Owed:
+        """What this round writes (on the event loop: flushes add to ``_owed`` there)."""
+        if self._everything:
+            owed: Owed = {p: set(self.plan.unit_codes) for p in every_period(at)}
+        else:
+            owed = self._owed
+            now_open = open_periods(at)
+            turned = now_open != self._open
+            for period in (*now_open, *(self._open if turned else ())):
+                if repair or turned:
+                    owed[period] = set(self.plan.unit_codes)
+        self._owed, self._everything, self._open = {}, False, open_periods(at)
+        return owed
+
+    def _give_back(self, owed: Owed, everything: bool) -> None:
+        self._everything = self._everything or everything
+        for period, units in owed.items():
+            self._owed.setdefault(period, set()).update(units)
+
+    def _round(self, owed: Owed, at: datetime) -> int:
+        """The units whose open items fell late since the last round, then the writes (blocking)."""
+        if self._checked_at is not None:
+            crossed = reads.units_with_due_between(self.store, self._checked_at, at, timedelta(0))
+            for period in open_periods(at) if crossed else ():
+                owed.setdefault(period, set()).update(crossed)
+        written = write(self.store, self.plan, owed, at)
+        self._checked_at = at
+        return written
+
+    def _deferred(self, since: float) -> bool:
+        """Whether this round waits: while metrics catches up on a backlog (a full batch within
+        the last interval), the rows wait for it, at most ``DEFER_ROUNDS`` intervals."""
+        now = time.monotonic()
+        return now - self._backlog_at < self.interval_s and now - since < DEFER_ROUNDS * self.interval_s
+
+    async def run(self) -> None:
+        next_repair = time.monotonic() + self.repair_s
+        last = time.monotonic()
+        while True:
+            if self._deferred(last):
+                await asyncio.sleep(self.interval_s)
+                continue
+            started, began = time.monotonic(), time.time()
+            repair = started >= next_repair
+            everything = self._everything
+            at = datetime.now(UTC)
+            owed = self._take(at, repair)
+            om.SCORECARD_OWED.set(sum(len(u) for u in owed.values()))
+            try:
+                written = await asyncio.to_thread(self._round, owed, at)
+            except StoreUnavailable as exc:
+                self._give_back(owed, everything)
+                log.warning("metrics.scorecard_rows_failed", error=str(exc)[:300])
+            else:
+                self.last_at, self.covers_since = time.time(), began
+                next_repair = next_repair + self.repair_s if repair else next_repair
+                if everything:
+                    log.info("metrics.scorecard_rows_written", pairs=written, periods=len(owed))
+            took = time.monotonic() - started
+            om.SCORECARD_SECONDS.observe(took)
+            last = time.monotonic()
+            await asyncio.sleep(max(self.interval_s, 2 * took))

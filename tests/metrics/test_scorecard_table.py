@@ -1,0 +1,192 @@
+"""The rows Grafana's 766 dashboard reads (``scorecard_points``): written for what changed (a
+flush's cells, an open item falling late, a period that begins or ends), for the unit and every
+unit above it, each (unit, period) holding the estimate ``/v1/scorecard`` computes; nothing owed
+is lost when ClickHouse is away. Real Redis, the real ClickHouse engine."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+import redis.asyncio as aredis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tthc_contract.periods import LOCAL_TZ, Period, parse_period, period_of
+from tthc_contract.plan import Plan
+from tthc_contract.qd766 import ITEMS, half_up
+from tthc_metrics.rollups.refresh import Changed
+from tthc_metrics.scorecard.service import scorecard
+from tthc_metrics.scorecard.table import (
+    DEFER_ROUNDS,
+    ScorecardTable,
+    every_period,
+    open_periods,
+    periods_of_day,
+)
+from tthc_metrics.store import Store
+
+from .conftest import entries, make_writer
+from .events import received, resolved
+
+pytestmark = pytest.mark.clock
+
+
+def rows(store: Store) -> dict[tuple[str, str], tuple[int, Decimal]]:
+    """(period, unit) → (items, exact total of the known items), the newest computation."""
+    sql = "SELECT period, unit, count(), sum(exact) FROM scorecard_points FINAL GROUP BY period, unit"
+    found = store.call("read", lambda c: c.query(sql).result_rows)
+    return {(p, u): (n, Decimal(str(total or 0))) for p, u, n, total in found}
+
+
+def quiet(table: ScorecardTable, at: datetime) -> None:
+    """The table past its first round: nothing owed, its open periods those of ``at``."""
+    table._take(at, repair=False)
+    table._checked_at = at
+
+
+async def stored(store: Store, redis: aredis.Redis, plan: Plan, events: list[dict[str, Any]]) -> Changed:
+    writer = make_writer(store, redis, plan)
+    written = await writer.store_batch(await writer.prepare(entries(events)))
+    await writer.acknowledge(written)
+    return written.changed
+
+
+@pytest.mark.asyncio
+async def test_a_flush_writes_its_periods_for_its_units_and_those_above(
+    store: Store, redis: aredis.Redis, plan: Plan
+) -> None:
+    now = datetime.now(UTC)
+    month = period_of(now - timedelta(days=70), "month")
+    day = month.bounds()[0] + timedelta(days=3, hours=2)
+    table = ScorecardTable(store, plan)
+    quiet(table, now)
+    changed = await stored(
+        store,
+        redis,
+        plan,
+        [
+            received("000.00.31.H12-ROWS-0001", day.isoformat()),
+            resolved("000.00.31.H12-ROWS-0001", (day + timedelta(days=1)).isoformat()),
+            received("000.00.31.H12-ROWS-0002", day.isoformat(), due=(day + timedelta(hours=1)).isoformat()),
+        ],
+    )
+    table.cells_changed(changed)
+    owed = table._take(now, repair=False)
+    assert owed == {p: {"kt"} for p in periods_of_day(day.astimezone(LOCAL_TZ).date())}
+    await asyncio.to_thread(table._round, owed, now)
+    written = rows(store)
+    above = set(plan.ancestors("kt"))
+    assert {u for _, u in written} == above, "the unit and every unit above it"
+    assert {p for p, _ in written} == {p.code for p in owed}
+    for (code, unit), (items, total) in written.items():
+        card = scorecard(store, plan, unit, parse_period(code), now)
+        assert items == len(ITEMS)
+        assert float(half_up(Fraction(total), 2)) == card.total, (code, unit)
+    assert scorecard(store, plan, "kt", month, now).total > 0
+
+
+@pytest.mark.asyncio
+async def test_an_open_item_falling_late_rewrites_the_open_periods_of_its_unit(
+    store: Store, redis: aredis.Redis, plan: Plan
+) -> None:
+    now = datetime.now(UTC)
+    received_at = now - timedelta(minutes=30)
+    due = now + timedelta(seconds=2)
+    await stored(
+        store,
+        redis,
+        plan,
+        [received("000.00.31.H12-ROWS-0003", received_at.isoformat(), due=due.isoformat())],
+    )
+    table = ScorecardTable(store, plan)
+    quiet(table, now)
+    await asyncio.to_thread(table._round, table._take(now, repair=False), now)
+    assert rows(store) == {}, "nothing changed by flushes this table was told of, no time passed"
+    later = due + timedelta(seconds=1)
+    await asyncio.to_thread(table._round, table._take(later, repair=False), later)
+    written = rows(store)
+    assert {p for p, _ in written} == {p.code for p in open_periods(later)}
+    assert {u for _, u in written} == set(plan.ancestors("kt"))
+    [on_time] = [
+        i
+        for i in scorecard(store, plan, "kt", period_of(later, "month"), later).items()
+        if i.code == "ON_TIME"
+    ]
+    assert (on_time.numerator, on_time.denominator) == (0, 1), "judged late at the round's instant"
+    for (code, unit), (_, total) in written.items():
+        assert (
+            float(half_up(Fraction(total), 2))
+            == scorecard(store, plan, unit, parse_period(code), later).total
+        )
+
+
+@given(
+    before=st.datetimes(min_value=datetime(2021, 1, 1), max_value=datetime(2030, 12, 31)),
+    gap=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=100)),
+    repair=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_every_unit_is_owed_its_open_periods_on_repair_and_when_a_period_turns(
+    plan: Plan, before: datetime, gap: timedelta, repair: bool
+) -> None:
+    table = ScorecardTable(None, plan)  # type: ignore[arg-type]  # no I/O here
+    start, at = before.replace(tzinfo=UTC), before.replace(tzinfo=UTC) + gap
+    quiet(table, start)
+    owed = table._take(at, repair)
+    turned = open_periods(at) != open_periods(start)
+    expected: set[Period] = set()
+    if repair or turned:
+        expected |= set(open_periods(at))
+    if turned:
+        expected |= set(open_periods(start))
+    assert set(owed) == expected
+    assert all(units == set(plan.unit_codes) for units in owed.values())
+
+
+@given(at=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31)))
+@settings(max_examples=100, deadline=None)
+def test_a_start_owes_every_period_grafana_lists_open_ones_first(at: datetime) -> None:
+    at = at.replace(tzinfo=UTC)
+    periods = every_period(at)
+    assert periods[:3] == open_periods(at)
+    assert len(set(periods)) == len(periods)
+    assert all(p.bounds()[0] <= at for p in periods)
+    assert parse_period("2020") in periods and parse_period("2020-01") in periods
+    months = [p for p in periods if p.kind == "month"]
+    assert len(months) == (at.astimezone(LOCAL_TZ).year - 2020) * 12 + at.astimezone(LOCAL_TZ).month
+    starts = [p.bounds()[0] for p in periods[3:]]
+    assert starts == sorted(starts, reverse=True), "newest first after the open ones"
+
+
+@pytest.mark.asyncio
+async def test_what_is_owed_is_kept_while_clickhouse_is_away(plan: Plan) -> None:
+    away = Store("http://127.0.0.1:9/tthc")  # nothing listens on the discard port
+    table = ScorecardTable(away, plan, interval_s=0.05)
+    task = asyncio.create_task(table.run())
+    try:
+        await asyncio.sleep(0.5)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert table._everything, "the start's every period is still owed"
+    assert table.last_at is None
+
+
+@pytest.mark.asyncio
+async def test_rounds_wait_for_a_backlog_but_not_without_end(plan: Plan) -> None:
+    table = ScorecardTable(None, plan, interval_s=0.2)  # type: ignore[arg-type]  # no I/O here
+    start = time.monotonic()
+    assert not table._deferred(start), "no backlog seen"
+    table.cells_changed(Changed(), backlog=True)
+    assert table._deferred(start), "a full batch just stored"
+    await asyncio.sleep(0.25)
+    assert not table._deferred(start), "no full batch for an interval"
+    table.cells_changed(Changed(), backlog=True)
+    assert not table._deferred(start - DEFER_ROUNDS * 0.2), "deferred for DEFER_ROUNDS intervals already"
