@@ -123,11 +123,12 @@ class ScorecardTable:
 
     def cells_changed(self, changed: Changed, *, backlog: bool = False) -> None:
         """After a flush: the periods of the cells it changed, for their units (``backlog``:
-        the batch was full, metrics is catching up)."""
+        the batch was full, metrics is catching up). Days before ``FIRST_YEAR`` have no period
+        Grafana lists."""
         if backlog:
             self._backlog_at = time.monotonic()
         for unit, day in changed.case_cells | changed.feedback_cells:
-            for period in periods_of_day(day):
+            for period in periods_of_day(day) if day.year >= FIRST_YEAR else ():
                 self._owed.setdefault(period, set()).add(unit)
 
     def _take(self, at: datetime, repair: bool) -> Owed:
@@ -168,6 +169,8 @@ class ScorecardTable:
     async def run(self) -> None:
         next_repair = time.monotonic() + self.repair_s
         last = time.monotonic()
+        # The first round waits an interval: a backlog waiting at start shows by then.
+        await asyncio.sleep(self.interval_s)
         while True:
             if self._deferred(last):
                 await asyncio.sleep(self.interval_s)
