@@ -139,19 +139,16 @@ def _is_feedback(name: str) -> bool:
     return name in FEEDBACK.sums or name in FEEDBACK.timed
 
 
-def _names(chosen: Sequence[Item], *, points: bool = True) -> list[str]:
-    """The counts the items read (``points``: their numerators and denominators), with
-    ``cases`` always (the cases' cells are always joined) and ``procedures`` where an item's
-    basis is the catalogue (whether it is known depends on it)."""
-    names = {n for i in chosen if points and i.basis != "published" for n in (i.numerator, i.denominator)}
-    names |= {"cases"} | ({"procedures"} if any(i.basis == "catalogue" for i in chosen) else set())
-    return sorted(names)
+def _names() -> list[str]:
+    """The counts the items read: their numerators and denominators, ``cases`` (the cases'
+    cells are always joined) and ``procedures`` (whether a catalogue item is known)."""
+    names = {n for i in ITEMS if i.basis != "published" for n in (i.numerator, i.denominator)}
+    return sorted(names | {"cases", "procedures"})
 
 
 def _counts(which: str, names: Sequence[str]) -> str:
-    """One row per scored unit: its name and the counts ``names``, as a map by name. Only the
-    sums and joins those counts need: planning a statement costs the embedded engine about
-    1 ms per expression, and a group's gauge reads a few of the 30 counts."""
+    """One row per scored unit: its name and the counts ``names``, as a map by name, with only
+    the sums and joins those counts need."""
     catalogue = [n for n in names if n in CATALOGUE]
     sets = {s for n in catalogue for s in CATALOGUE_SETS[n]}
     case_names = tuple(n for n in names if n not in CATALOGUE and not _is_feedback(n)) + tuple(sorted(sets))
@@ -173,17 +170,9 @@ KNOWN = (
 """Whether an item can be known: published by the portal, or of a unit with a catalogue."""
 
 
-def _chosen(group: str | None) -> tuple[list[Item], str]:
-    """The items of ``group`` (or every item) and the filter of their rows of ``scorecard_items``."""
-    chosen = [i for i in ITEMS if group is None or i.group == group]
-    return chosen, (f" WHERE i.group_code = {quoted([group])}" if group else "")
-
-
-def items(which: str, group: str | None = None) -> str:
-    """One row per scored unit and item (of ``group``, or every item): ``n``, ``d``, ``known``
-    and the exact points (``exact``, NULL when unknown), with the item's rows of
-    ``scorecard_items``."""
-    chosen, of_group = _chosen(group)
+def items(which: str) -> str:
+    """One row per scored unit and item: ``n``, ``d``, ``known`` and the exact points
+    (``exact``, NULL when unknown), with the item's rows of ``scorecard_items``."""
     return (
         "SELECT s.scored AS scored, s.scored_name AS scored_name, i.position AS position, i.code AS code, "
         "i.group_code AS group_code, i.name AS name, i.max AS max, i.basis AS basis, i.inferred AS inferred, "
@@ -191,7 +180,7 @@ def items(which: str, group: str | None = None) -> str:
         f"if({PUBLISHED}, i.published_denominator, s.counts[i.denominator]) AS d, {KNOWN} AS known, "
         f"if(NOT known, NULL, if(i.published_points IS NOT NULL, {decimal('toString(i.published_points)')}, "
         f"{points_of('i.code', 'i.max', 'i.full_when_empty')})) AS exact "
-        f"FROM ({_counts(which, _names(chosen))}) AS s CROSS JOIN scorecard_items AS i{of_group}"
+        f"FROM ({_counts(which, _names())}) AS s CROSS JOIN scorecard_items AS i"
     )
 
 

@@ -61,6 +61,9 @@ class StoreUnavailable(Exception):
 
 FINAL_IN_PARTITIONS = {"do_not_merge_across_partitions_select_final": 1}
 """``FINAL`` never merges across partitions: every partitioned table's key holds its day."""
+ONE_THREAD = {"max_threads": 1}
+"""Background work (the QĐ 766 rows for Grafana) runs on one thread: a round never takes both
+cores of a small machine from the consumer and the API."""
 
 
 def role_settings(role: str, topology: Topology) -> dict[str, Any]:
@@ -68,6 +71,8 @@ def role_settings(role: str, topology: Topology) -> dict[str, Any]:
     the embedded engine three more calls each)."""
     if role == "write":
         return EVENT_INSERT_SETTINGS | (CLUSTER_INSERT if topology.kind == "cluster" else {})
+    if role == "scorecard":
+        return FINAL_IN_PARTITIONS | ONE_THREAD
     return dict(FINAL_IN_PARTITIONS)
 
 

@@ -13,16 +13,17 @@ display tests hold to ``/v1/scorecard``), for what changed:
 - at start, every period of every unit since 2020 (the periods Grafana lists), the open ones
   first: the plan (its tree, catalogue, published values) may have changed.
 
-A round runs at most every ``interval_s`` and never sooner than twice what the last one took
-(at most a third of a core), in a worker thread; while metrics catches up on a backlog (a full
-batch within the last interval) rounds wait for it, at most ``DEFER_ROUNDS`` intervals, so a
-backfill is not slowed by rows that the next batches change again. Grafana's rows therefore lag
-the events by about one interval (its dashboards refresh every 30 s), while ``/v1/scorecard``
-is computed per request. Each metrics instance writes what its own flushes changed, with no
-lease: a row's version is the instant of its computation, so the newest wins whatever the order
-of writes. What is owed is at most every (unit, period) pair, held as sets of the plan's unit
-codes: about 145,000 pairs for a province of 1,207 units over the periods since 2020 (about
-10 MB, only until the first round after a start).
+A round runs at most every ``interval_s`` and never sooner than twice what the last one took,
+in a worker thread, its statements on one thread of the engine (``store.ONE_THREAD``); while
+metrics catches up on a backlog (a full batch within the last interval) rounds wait for it, at
+most ``DEFER_ROUNDS`` intervals, so a backfill is not slowed by rows that the next batches
+change again. Grafana's rows therefore lag the events by about one interval (30 s by default,
+the dashboards' refresh), while ``/v1/scorecard`` is computed per request. Each metrics
+instance writes what its own flushes changed, with no lease: a row's version is the instant of
+its computation, so the newest wins whatever the order of writes. What is owed is at most every
+(unit, period) pair, held as sets of the plan's unit codes: about 145,000 pairs for a province
+of 1,207 units over the periods since 2020 (about 10 MB, only until the first round after a
+start).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def write(store: Store, plan: Plan, owed: Owed, at: datetime) -> int:
 
 class ScorecardTable:
     def __init__(
-        self, store: Store, plan: Plan, *, interval_s: float = 15.0, repair_s: float = 300.0
+        self, store: Store, plan: Plan, *, interval_s: float = 30.0, repair_s: float = 300.0
     ) -> None:
         self.store = store
         self.plan = plan
