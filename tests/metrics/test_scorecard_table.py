@@ -32,6 +32,7 @@ from tthc_metrics.scorecard.table import (
 from tthc_metrics.store import Store
 
 from ..clock import start_of_current
+from ..waiting import eventually
 from .conftest import entries, make_writer
 from .events import received, resolved
 
@@ -174,7 +175,7 @@ async def test_what_is_owed_is_kept_while_clickhouse_is_away(plan: Plan) -> None
     table = ScorecardTable(away, plan, interval_s=0.05)
     task = asyncio.create_task(table.run())
     try:
-        await asyncio.sleep(0.5)
+        await eventually(lambda: table.failed_rounds >= 2)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

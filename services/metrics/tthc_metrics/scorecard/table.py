@@ -112,6 +112,8 @@ class ScorecardTable:
         self._backlog_at = -math.inf
         self.last_at: float | None = None
         """When the last round ended (``time.time()``)."""
+        self.failed_rounds = 0
+        """Rounds that failed (ClickHouse away): what they owed is owed to the next."""
         self.covers_since: float | None = None
         """When the last round that succeeded began (``time.time()``): the rows hold every flush
         this instance finished before it."""
@@ -184,8 +186,12 @@ class ScorecardTable:
             om.SCORECARD_OWED.set(sum(len(u) for u in owed.values()))
             try:
                 written = await asyncio.to_thread(self._round, owed, at)
+            except asyncio.CancelledError:
+                self._give_back(owed, everything)  # stopped: owed still, as status says
+                raise
             except StoreUnavailable as exc:
                 self._give_back(owed, everything)
+                self.failed_rounds += 1
                 log.warning("metrics.scorecard_rows_failed", error=str(exc)[:300])
             else:
                 self.last_at, self.covers_since = time.time(), began
