@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -195,3 +195,28 @@ async def test_rounds_wait_for_a_backlog_but_not_without_end(plan: Plan) -> None
     assert not table._deferred(start), "no full batch for an interval"
     table.cells_changed(Changed(), backlog=True)
     assert not table._deferred(start - DEFER_ROUNDS * 0.2), "deferred for DEFER_ROUNDS intervals already"
+
+
+@given(
+    cells=st.sets(
+        st.tuples(st.sampled_from(["kt", "vpdkdd", "hcc"]), st.dates(date(2019, 6, 1), date(2031, 12, 31))),
+        max_size=40,
+    ),
+    feedback=st.sets(st.tuples(st.just("kt"), st.dates(date(2019, 6, 1), date(2031, 12, 31))), max_size=5),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_flush_owes_the_month_quarter_and_year_of_each_changed_cell(
+    plan: Plan, cells: set[tuple[str, date]], feedback: set[tuple[str, date]]
+) -> None:
+    """Against the contract's ``period_of`` at each day's local noon: quarters' edges (March,
+    April), years' (December, January), and no period before 2020 (Grafana lists none)."""
+    table = ScorecardTable(None, plan)  # type: ignore[arg-type]  # no I/O here
+    quiet(table, datetime(2032, 1, 1, tzinfo=UTC))
+    table.cells_changed(Changed(case_cells=set(cells), feedback_cells=set(feedback)))
+    expected: dict[Period, set[str]] = {}
+    for unit, day in cells | feedback:
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ)
+        for kind in ("month", "quarter", "year"):
+            if day.year >= 2020:
+                expected.setdefault(period_of(noon, kind), set()).add(unit)
+    assert table._owed == expected

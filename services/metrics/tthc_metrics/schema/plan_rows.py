@@ -10,6 +10,8 @@ from tthc_contract.plan import Plan
 from tthc_contract.qd766 import GROUP_BY_CODE, ITEMS
 
 Rows = list[list[Any]]
+FIRST_YEAR = 2020
+"""The first year of the ``periods`` table: the periods Grafana lists start there."""
 
 
 def plan_rows(plan: Plan) -> tuple[Rows, ...]:
@@ -21,7 +23,7 @@ def plan_rows(plan: Plan) -> tuple[Rows, ...]:
     ancestors = [[code, up] for code in plan.unit_codes for up in plan.ancestors(code)]
     targets = [[code, ind, value] for code in plan.unit_codes for ind, value in plan.targets(code).items()]
     this_year = datetime.now(UTC).year
-    periods = [[p.code, p.kind, p.label_vi, *p.bounds()] for p in all_periods(2020, this_year + 2)]
+    periods = [[p.code, p.kind, p.label_vi, *p.bounds()] for p in all_periods(FIRST_YEAR, this_year + 2)]
     return units, ancestors, targets, periods, _procedures(plan), _items(plan)
 
 

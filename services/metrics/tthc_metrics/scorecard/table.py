@@ -43,11 +43,10 @@ from .. import observability as om
 from .. import reads
 from ..query_params import Formatted
 from ..rollups.refresh import Changed
+from ..schema.plan_rows import FIRST_YEAR
 from ..store import Store, StoreUnavailable
 
 log = get_logger("tthc.metrics.scorecard_table")
-FIRST_YEAR = 2020
-"""The first year of the periods Grafana lists (``plan_rows``' ``periods``)."""
 CHUNK = 2_000
 """Units per statement."""
 DEFER_ROUNDS = 10
@@ -130,9 +129,13 @@ class ScorecardTable:
         Grafana lists."""
         if backlog:
             self._backlog_at = time.monotonic()
-        for unit, day in changed.case_cells | changed.feedback_cells:
-            for period in periods_of_day(day) if day.year >= FIRST_YEAR else ():
-                self._owed.setdefault(period, set()).add(unit)
+        by_month: dict[date, set[str]] = {}  # on the event loop: each month's periods made once
+        for cells in (changed.case_cells, changed.feedback_cells):
+            for unit, day in cells:
+                by_month.setdefault(day.replace(day=1), set()).add(unit)
+        for month, units in by_month.items():
+            for period in periods_of_day(month) if month.year >= FIRST_YEAR else ():
+                self._owed.setdefault(period, set()).update(units)
 
     def _take(self, at: datetime, repair: bool) -> Owed:
         """What this round writes (on the event loop: flushes add to ``_owed`` there)."""
