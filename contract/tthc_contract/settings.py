@@ -135,7 +135,7 @@ class Settings(BaseSettings):
     """How often the units whose open items fell late (or due soon) by time alone are computed again."""
     metrics_snapshot_min_gap_ms: int = Field(1000, ge=0)
     """Snapshots after flushes are coalesced: at most one per gap."""
-    metrics_scorecard_interval_s: float = Field(30.0, gt=0)
+    metrics_grafana_rows_interval_s: float = Field(30.0, gt=0)
     """The QĐ 766 estimate rows Grafana reads (``scorecard_points``) are written for what
     changed at most this often (and never sooner than the last round took); every unit's open
     periods every ``metrics_snapshot_interval_s``."""

@@ -13,7 +13,7 @@ from typing import Any
 from tthc_contract.indicators import INDICATORS
 from tthc_contract.plan import Plan
 
-from . import sql
+from . import indicator_rows_sql, sql
 from .panels import (
     NO_DATA,
     Layout,
@@ -115,7 +115,9 @@ def build(plan: Plan, metrics_url: str) -> dict[str, Any]:
     panels = tiles(layout, plan)
     layout.newline()
     title = "Các đơn vị theo từng chỉ tiêu (✓ đạt, ✗ chưa đạt chỉ tiêu của đơn vị; bấm tên đơn vị để xem chi tiết)"
-    panels.append(table(layout, title, sql.unit_table(), h=10, field_config=unit_table_config()))
+    panels.append(
+        table(layout, title, indicator_rows_sql.unit_table(), h=10, field_config=unit_table_config())
+    )
     layout.newline()
     received = timeseries(
         layout,

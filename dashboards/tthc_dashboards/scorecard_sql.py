@@ -2,7 +2,7 @@
 
 The estimate of every unit and period is written, item by item, into ``scorecard_points`` by
 ``points_rows`` (the metrics service runs it for the units and periods that changed:
-``tthc_metrics.scorecard.table``); the panels read those rows, so a panel costs the rows it
+``tthc_metrics.grafana_rows``); the panels read those rows, so a panel costs the rows it
 shows, not the planning of the estimate (about 50 ms a statement in the embedded engine). In
 ``points_rows``, the counts are the metrics' sums of the month cells of the period (``read_sums``), judged at
 A = min(now, end of the period); the catalogue of a unit is the plan's ``procedures`` whose
@@ -22,10 +22,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from tthc_contract.qd766 import GROUPS, ITEMS, TOTAL_MAX, Item
-from tthc_metrics.rollups.cells_sql import CASES, FEEDBACK, CellKind
+from tthc_metrics.rollups.cells_sql import CASES, FEEDBACK
 from tthc_metrics.scorecard.compute import CATALOGUE_COUNTS
 
-from .sql import NOW, PERIOD, PERIOD_MONTHS, UNIT, number_text, sums
+from .sql import NOW, PERIOD, UNIT, number_text, scored_units, subtree_sums
 
 JUDGED_AT = f"least({NOW}, (SELECT end_utc FROM periods WHERE code = {PERIOD}))"
 """A: open items are judged at now, or at the end of a period that has ended."""
@@ -105,26 +105,12 @@ def item_points(item: Item) -> str:
     return points_of(f"'{item.code}'", str(item.max_points), "1" if item.full_when_empty else "0")
 
 
-def _wanted(which: str) -> str:
-    """The scored units, as the right side of ``IN``."""
-    return f"(SELECT code FROM units WHERE {which})"
-
-
-def _cell_sums(kind: CellKind, which: str, names: tuple[str, ...]) -> str:
-    """Each scored unit's sums ``names`` of the period's month cells of its subtree, judged at A."""
-    return (
-        f"SELECT a.ancestor AS scored, {sums(kind, names, at='judged_at')} FROM (SELECT * FROM {kind.month_table} FINAL "
-        f"WHERE {PERIOD_MONTHS} AND unit IN (SELECT unit FROM unit_ancestors WHERE ancestor IN {_wanted(which)})) AS s "
-        f"INNER JOIN unit_ancestors AS a ON a.unit = s.unit WHERE a.ancestor IN {_wanted(which)} GROUP BY a.ancestor"
-    )
-
-
 def _catalogue(which: str) -> str:
     """Each scored unit's catalogue: the procedures of every unit, or of a unit of its subtree."""
     lists = ", ".join(f"{sql} AS {name}" for name, sql in CATALOGUE_LISTS.items())
     return (
         f"SELECT t.scored AS scored, {lists} FROM (SELECT ancestor AS scored, groupArray(unit) AS subtree "
-        f"FROM unit_ancestors WHERE ancestor IN {_wanted(which)} GROUP BY ancestor) AS t "
+        f"FROM unit_ancestors WHERE ancestor IN {scored_units(which)} GROUP BY ancestor) AS t "
         "CROSS JOIN procedures AS p WHERE empty(p.units) OR hasAny(p.units, t.subtree) GROUP BY t.scored"
     )
 
@@ -154,9 +140,9 @@ def _counts(which: str, names: Sequence[str]) -> str:
     case_names = tuple(n for n in names if n not in CATALOGUE and not _is_feedback(n)) + tuple(sorted(sets))
     feedback_names = tuple(n for n in names if _is_feedback(n))
     counts = ", ".join(f"'{n}', {_count_sql(n)}" for n in names)
-    joins = f"LEFT JOIN ({_cell_sums(CASES, which, case_names)}) AS c ON c.scored = u.code "
+    joins = f"LEFT JOIN ({subtree_sums(CASES, which, case_names, 'judged_at')}) AS c ON c.scored = u.code "
     if feedback_names:
-        joins += f"LEFT JOIN ({_cell_sums(FEEDBACK, which, feedback_names)}) AS f ON f.scored = u.code "
+        joins += f"LEFT JOIN ({subtree_sums(FEEDBACK, which, feedback_names, 'judged_at')}) AS f ON f.scored = u.code "
     if catalogue:
         joins += f"LEFT JOIN ({_catalogue(which)}) AS k ON k.scored = u.code "
     return f"SELECT u.code AS scored, u.name AS scored_name, map({counts}) AS counts FROM units AS u {joins}WHERE u.{which}"

@@ -64,6 +64,21 @@ def cells(kind: CellKind, where: str, names: tuple[str, ...] | None = None, grou
     return f"SELECT {keys}{sums(kind, names)} FROM {kind.month_table} FINAL WHERE {where}{grouping}"
 
 
+def scored_units(which: str) -> str:
+    """The units a writer scores (``which``: a condition on ``units``), as the right side of ``IN``."""
+    return f"(SELECT code FROM units WHERE {which})"
+
+
+def subtree_sums(kind: CellKind, which: str, names: tuple[str, ...], at: str) -> str:
+    """Each scored unit's sums ``names`` of the period's month cells of its subtree, judged at
+    ``at``, one row per unit (``scored``) that has cells."""
+    return (
+        f"SELECT a.ancestor AS scored, {sums(kind, names, at=at)} FROM (SELECT * FROM {kind.month_table} FINAL "
+        f"WHERE {PERIOD_MONTHS} AND unit IN (SELECT unit FROM unit_ancestors WHERE ancestor IN {scored_units(which)})) AS s "
+        f"INNER JOIN unit_ancestors AS a ON a.unit = s.unit WHERE a.ancestor IN {scored_units(which)} GROUP BY a.ancestor"
+    )
+
+
 def ratio_parts(ind: Indicator) -> tuple[CellKind, str, str]:
     """The cells an indicator counts over, and the names of its numerator and denominator."""
     return kind_of(ind.denominator), ind.numerator, ind.denominator
@@ -122,36 +137,6 @@ def received_per_day() -> str:
         f'SELECT toDateTime(day, {TZ}) AS time, sum(online) AS "Trực tuyến", '
         f'sum(cases) - sum(online) AS "Trực tiếp, bưu chính" FROM {CASES.day_table} FINAL '
         f"WHERE {SUBTREE} AND {RANGE_MONTHS} AND {RANGE_DAYS} GROUP BY time ORDER BY time"
-    )
-
-
-def _cell(ind: Indicator) -> str:
-    """«79,7% ✓» when the unit meets its own target (exactly, as the API), «✗» when not."""
-    num, den, target = ind.numerator, ind.denominator, f"t_{ind.code}"
-    return f"if({den} = 0, '—', concat({percent_text(f'{num} / {den}')}, {mark(num, den, target)})) AS \"{ind.name_vi}\""
-
-
-def _rollup(kind: CellKind) -> str:
-    """Each unit's sums over its subtree: every cell of the period counted for each unit above
-    it (``unit_ancestors``), the unit itself included."""
-    return (
-        f"SELECT a.ancestor AS rollup_unit, {sums(kind)} FROM "
-        f"(SELECT * FROM {kind.month_table} FINAL WHERE {PERIOD_MONTHS}) AS s "
-        "INNER JOIN unit_ancestors AS a ON a.unit = s.unit GROUP BY a.ancestor"
-    )
-
-
-def unit_table() -> str:
-    """Units × indicators for the period, each cell marked against that unit's target; the
-    unit's code (hidden) for the links to its detail and its report."""
-    pivot = ", ".join(f"anyIf(target, indicator = '{i.code}') AS t_{i.code}" for i in INDICATORS)
-    columns = ", ".join(_cell(i) for i in INDICATORS)
-    return (
-        f'SELECT u.name AS "Đơn vị", u.code AS code, {PERIOD} AS period_code, {columns} FROM units AS u '
-        f"LEFT JOIN ({_rollup(CASES)}) AS c ON c.rollup_unit = u.code "
-        f"LEFT JOIN ({_rollup(FEEDBACK)}) AS f ON f.rollup_unit = u.code "
-        f"LEFT JOIN (SELECT unit, {pivot} FROM unit_targets GROUP BY unit) AS t ON t.unit = u.code "
-        "ORDER BY u.position"
     )
 
 

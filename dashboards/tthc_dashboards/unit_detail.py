@@ -11,6 +11,7 @@ from typing import Any
 
 from tthc_contract.indicators import INDICATORS
 from tthc_contract.plan import Plan
+from tthc_metrics.schema.state import status_select
 
 from . import sql
 from .overview import REPORT_LINK
@@ -42,30 +43,34 @@ PROBLEMS = [
 
 def cases_to_work_on() -> str:
     """The period's cases with a problem, newest first: only the period's months are read (the
-    state's partitions) and, within them, the period's days (its sorting key)."""
+    state's partitions) and, within them, the period's days (its sorting key). The status is
+    ``case_status``'s own select, inlined with the filter: through the view, planning cost the
+    embedded engine as much again (a list of a commune's year: 84 → 42 ms at the median)."""
     labels = ", ".join(f"if({cond}, '{text}', '')" for cond, text in PROBLEMS)
     any_problem = " OR ".join(f"({cond})" for cond, _ in PROBLEMS)
+    period_cases = f"{sql.SUBTREE} AND {sql.PERIOD_MONTHS} AND {sql.PERIOD_DAYS}"
     return (
         'SELECT s.case_code AS "Mã hồ sơ", u.name AS "Đơn vị", s.procedure AS "Thủ tục", s.field AS "Lĩnh vực", '
         's.received_at AS "Ngày nhận", s.due_at AS "Hẹn trả", '
         f"arrayStringConcat(arrayFilter(x -> x != '', [{labels}]), '; ') AS \"Vấn đề\" "
-        f"FROM case_status(at = {sql.NOW}) AS s LEFT JOIN units AS u ON u.code = s.unit "
-        f"WHERE s.{sql.SUBTREE} AND s.{sql.PERIOD_MONTHS} AND s.{sql.PERIOD_DAYS} AND ({any_problem}) "
+        f"FROM ({status_select('case_state', sql.NOW, period_cases)}) AS s LEFT JOIN units AS u ON u.code = s.unit "
+        f"WHERE {any_problem} "
         "ORDER BY s.received_at DESC LIMIT 1000"
     )
 
 
 def due_soon(hours: float) -> str:
     """Open cases and feedback due within ``hours``, whatever their month (an open case may be
-    old): the window on ``due_at`` is what the state's skip index on it serves."""
+    old): the window on ``due_at`` is what the state's skip index on it serves. The status
+    views' selects are inlined with the filter, as in ``cases_to_work_on``."""
     window = f"due_at > {sql.NOW} AND due_at <= {sql.NOW} + INTERVAL {int(hours * 3600)} SECOND"
+    cases = status_select("case_state", sql.NOW, f"{sql.SUBTREE} AND NOT ended AND {window}")
+    feedback = status_select("feedback_state", sql.NOW, f"{sql.SUBTREE} AND NOT resolved AND {window}")
     return (
         'SELECT d.kind AS "Loại", d.code AS "Mã", u.name AS "Đơn vị", d.due_at AS "Hạn xử lý" FROM ('
-        "SELECT 'Hồ sơ' AS kind, case_code AS code, unit, due_at "
-        f"FROM case_status(at = {sql.NOW}) WHERE {sql.SUBTREE} AND NOT ended AND {window} "
+        f"SELECT 'Hồ sơ' AS kind, case_code AS code, unit, due_at FROM ({cases}) "
         "UNION ALL "
-        "SELECT 'Phản ánh, kiến nghị', feedback_code, unit, due_at "
-        f"FROM feedback_status(at = {sql.NOW}) WHERE {sql.SUBTREE} AND NOT resolved AND {window}"
+        f"SELECT 'Phản ánh, kiến nghị', feedback_code, unit, due_at FROM ({feedback})"
         ") AS d LEFT JOIN units AS u ON u.code = d.unit ORDER BY d.due_at"
     )
 

@@ -19,7 +19,7 @@ FIGURES = (
     "backfill end to end (stream → ClickHouse, rollups)",
     "Redis after the backfill (stream trimmed)",
     "metrics peak RSS during the backfill",
-    "Grafana's QĐ 766 rows written, every unit and period, after the backfill in",
+    "Grafana's rows (766, table of units) written, every unit and period, after the backfill in",
     "report JSON: evaluation of the province: p95",
     "freshness: p95",
     "of which read → stored, counted, acknowledged: p95",

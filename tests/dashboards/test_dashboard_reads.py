@@ -1,9 +1,10 @@
 """What the panels' queries read: the cost of a panel follows its question.
 
-The indicator and scorecard panels read the metrics' rollup cells, and of those only the
-months asked (the key of the month cells; the partitions of the day cells), never the
-per-case views over the whole history; the lists of cases read the case state of the
-period's months only. Checked on ClickHouse's own plan (``EXPLAIN json = 1, indexes = 1``)
+The indicator panels read the metrics' rollup cells, and of those only the months asked (the
+key of the month cells; the partitions of the day cells), never the per-case views over the
+whole history; the panels over rows metrics writes for them (the 766 estimate, the table of
+units) read the period asked (their key's prefix); the lists of cases read the case state of
+the period's months only. Checked on ClickHouse's own plan (``EXPLAIN json = 1, indexes = 1``)
 of each query as Grafana sends it, over the seeded year.
 """
 
@@ -20,6 +21,7 @@ from tthc_contract.periods import LOCAL_TZ, parse_period, period_of
 from tthc_contract.plan import Plan
 from tthc_dashboards import sql
 from tthc_dashboards.grafana_sql import expand
+from tthc_metrics.grafana_rows import write
 from tthc_metrics.reads import FINAL_SETTINGS
 from tthc_metrics.rollups.cells_sql import CASES, FEEDBACK
 from tthc_metrics.schema.current import PLAN_TABLES, STATE_TABLES
@@ -32,6 +34,8 @@ CELL_DASHBOARDS = ("tong-quan-chi-tieu.json", "chi-tiet-don-vi.json", "uoc-tinh-
 MONTH_CELLS = {CASES.month_table, FEEDBACK.month_table}
 DAY_CELLS = {CASES.day_table, FEEDBACK.day_table}
 PLAN = {t.name for t in PLAN_TABLES} | {"alert_changes"}
+ROWS = {"scorecard_points", "unit_indicators"}
+"""Rows metrics writes for Grafana (``grafana_rows``), keyed by period first."""
 CASE_LISTS = ("Hồ sơ kéo chỉ tiêu xuống", "Sắp đến hạn xử lý")
 SPAN = timedelta(days=75)
 
@@ -93,6 +97,7 @@ async def test_panels_read_the_cells_of_the_months_asked(
         period_months = bounds(months_of(quarter.code)[0], months_of(quarter.code)[-1])
         range_months = bounds(*(yyyymm(t.astimezone(LOCAL_TZ).date()) for t in (end - SPAN, end)))
         variables = {"unit": "kt", "period": quarter.code, "period_kind": "quarter"}
+        write(store, plan, {quarter: set(plan.unit_codes)}, end)
         seen: set[str] = set()
         for title, text in panel_queries(dashboards):
             found = reads(store, expand(text, end - SPAN, end, variables))
@@ -101,7 +106,10 @@ async def test_panels_read_the_cells_of_the_months_asked(
                 assert set(found) & set(STATE_TABLES), title
                 continue
             assert "case_status" not in text and "feedback_status" not in text, title
-            assert set(found) <= MONTH_CELLS | DAY_CELLS | PLAN, (title, set(found))
+            assert set(found) <= MONTH_CELLS | DAY_CELLS | PLAN | ROWS, (title, set(found))
+            for table in set(found) & ROWS:
+                key = condition(found[table], "PrimaryKey")
+                assert f"period in ['{quarter.code}', '{quarter.code}']" in key, (title, table, key)
             asked = range_months if "$__fromTime" in text else period_months
             for table in set(found) & MONTH_CELLS:
                 key = condition(found[table], "PrimaryKey")
@@ -109,7 +117,9 @@ async def test_panels_read_the_cells_of_the_months_asked(
             for table in set(found) & DAY_CELLS:
                 assert all(b in condition(found[table], "Partition") for b in asked), (title, table)
                 assert "day in" in condition(found[table], "PrimaryKey"), (title, table)
-    assert seen >= MONTH_CELLS | {CASES.day_table} | set(STATE_TABLES), "every kind of read was checked"
+    assert seen >= MONTH_CELLS | {CASES.day_table} | set(STATE_TABLES) | ROWS, (
+        "every kind of read was checked"
+    )
 
 
 @pytest.mark.asyncio

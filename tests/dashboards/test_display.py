@@ -17,9 +17,10 @@ import redis.asyncio as aredis
 import yaml
 
 from tthc_contract.indicators import INDICATORS
-from tthc_contract.periods import LOCAL_TZ, period_of
+from tthc_contract.periods import LOCAL_TZ, parse_period, period_of
 from tthc_contract.plan import Plan, parse_plan
 from tthc_dashboards.panels import GREEN, GREY, NO_DATA, RED
+from tthc_metrics.grafana_rows import write
 from tthc_metrics.store import Store
 
 from ..metrics.conftest import entries, make_writer
@@ -148,8 +149,9 @@ async def test_overview_shows_results_counts_targets_and_verdicts(
         cases = [(u, p, "month") for u in ("dong-phu", unit) for p in (month, NO_CASES, "current")]
         cases += [("kt", month[:4], "year")]
         for unit_shown, period, kind in cases:
-            views = shown(store, overview, {"unit": unit_shown, "period": period, "period_kind": kind}, end)
             api_period = current if period == "current" else period
+            write(store, own_plan, {parse_period(api_period): set(own_plan.unit_codes)}, end)  # metrics' rows
+            views = shown(store, overview, {"unit": unit_shown, "period": period, "period_kind": kind}, end)
             expected = await api_numbers(client, unit_shown, api_period)
             text_color = text_color or views[INDICATORS[0].name_vi]["values"][1]["color"]
             for title, view in views.items():

@@ -22,7 +22,7 @@ from tthc_contract.qd766 import GROUPS, ITEMS, TOTAL_MAX, half_up, points
 from tthc_contract.scorecard_bodies import Ranking, Scorecard
 from tthc_dashboards.panels import AMBER, GREEN, RED
 from tthc_dashboards.scorecard_sql import BASIS_VI, group_column, item_points
-from tthc_metrics.scorecard.table import write
+from tthc_metrics.grafana_rows import write
 from tthc_metrics.store import Store
 
 from ..metrics.conftest import entries, make_writer
@@ -125,7 +125,7 @@ async def check_dashboard(
     variables: dict[str, str],
     end: datetime,
 ) -> Scorecard:
-    """The rows of the period written at ``end`` (the metrics' ``scorecard.table``), shown by
+    """The rows of the period written at ``end`` (the metrics' ``grafana_rows``), shown by
     the dashboard as the API answers at ``end``."""
     period = variables["period"]
     if period == "current":

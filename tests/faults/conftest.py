@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import redis
 
@@ -77,27 +78,38 @@ def check_indicators(port: str, events: list[dict[str, Any]], plan: Plan, period
             assert got == {k: expected[k] for k in got}, (unit, period)
 
 
-def scorecard_rows_written(port: str, process: subprocess.Popen[bytes]) -> datetime:
-    """Wait for a round of the QĐ 766 rows that began after every event was stored; the
+def grafana_rows_written(port: str, process: subprocess.Popen[bytes]) -> datetime:
+    """Wait for a round of the rows Grafana reads that began after every event was stored; the
     instant it began."""
     since = time.time()
     final = wait_status(
-        port, lambda s: (s["this_process"]["scorecard_rows"]["covers_since"] or 0) > since, process=process
+        port, lambda s: (s["this_process"]["grafana_rows"]["covers_since"] or 0) > since, process=process
     )
-    return datetime.fromtimestamp(final["this_process"]["scorecard_rows"]["covers_since"], UTC)
+    return datetime.fromtimestamp(final["this_process"]["grafana_rows"]["covers_since"], UTC)
 
 
-def check_scorecard_rows(data_dir: Path, events: list[dict[str, Any]], written_from: datetime) -> None:
-    """Grafana's 766 rows of every unit of the shipped plan, for the last months and quarters of
-    the events closed when the round that wrote them began (``written_from``: judged at their
-    end then and whenever read), hold the estimate ``/v1/scorecard`` computes; read with
-    metrics stopped, in a process of its own (``scorecard_rows``: the embedded engine opens one
-    data directory per process)."""
+def check_grafana_rows(data_dir: Path, events: list[dict[str, Any]], written_from: datetime) -> None:
+    """The rows Grafana reads, for every unit of the shipped plan and the last months and
+    quarters of the events closed when the round that wrote them began (``written_from``):
+    the 766 rows hold the estimate ``/v1/scorecard`` computes (judged at their end then and
+    whenever read); the indicator rows hold the oracle's counts at the instant each was
+    computed. Read with metrics stopped, in a process of its own (``grafana_rows``: the
+    embedded engine opens one data directory per process)."""
     closed = sorted({period_of(utc(e["time"]), k) for e in events for k in ("month", "quarter")}, key=str)
     codes = [p.code for p in closed if p.bounds()[1] <= written_from][-4:]
     assert len(codes) >= 2
+    events_path = data_dir.parent / "grafana_rows_events.json"
+    events_path.write_bytes(orjson.dumps(events))
     done = subprocess.run(
-        [sys.executable, "-m", "tests.faults.scorecard_rows", str(data_dir), str(PLAN_PATH), *codes],
+        [
+            sys.executable,
+            "-m",
+            "tests.faults.grafana_rows",
+            str(data_dir),
+            str(PLAN_PATH),
+            str(events_path),
+            *codes,
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

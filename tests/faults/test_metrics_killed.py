@@ -17,11 +17,11 @@ from tthc_contract.plan import Plan
 
 from ..servers import RedisServer, running_ingest, stop_process, tthc_env, wait_http
 from .conftest import (
+    check_grafana_rows,
     check_indicators,
-    check_scorecard_rows,
     drained,
+    grafana_rows_written,
     preload,
-    scorecard_rows_written,
     start_metrics,
     status,
     wait_status,
@@ -66,7 +66,7 @@ def test_sigkill_at_random_moments_then_exact_counts(
 def test_events_accepted_before_metrics_ever_ran_are_all_counted(
     tmp_path: Path, redis_server: RedisServer, redis_url: str, plan: Plan
 ) -> None:
-    env = tthc_env(tmp_path, redis_url, TTHC_INGEST_WORKERS="1", TTHC_METRICS_SCORECARD_INTERVAL_S="1")
+    env = tthc_env(tmp_path, redis_url, TTHC_INGEST_WORKERS="1", TTHC_METRICS_GRAFANA_ROWS_INTERVAL_S="1")
     events = realistic_events(plan, 3_000, seed=5, run_id="early")
     with running_ingest(env) as url:
         for start in range(0, len(events), 500):
@@ -83,7 +83,7 @@ def test_events_accepted_before_metrics_ever_ran_are_all_counted(
         wait_status(port, drained(3_000), process=metrics)
         check_indicators(port, events, plan, years_of(events))
         assert status(port)["dead_letters"] == 0
-        written_from = scorecard_rows_written(port, metrics)
+        written_from = grafana_rows_written(port, metrics)
     finally:
         assert stop_process(metrics) == 0
-    check_scorecard_rows(tmp_path / "data", events, written_from)
+    check_grafana_rows(tmp_path / "data", events, written_from)

@@ -3,7 +3,7 @@
 1. Backfill: the province's history (``--communes`` × 7 departments, ``--cases-per-year`` ×
    ``--years``) loaded into the stream, then stored by metrics; events/s end to end against
    the same run's raw rates (XREADGROUP+XACK of the same entries; insert of the same rows);
-   then the time until Grafana's QĐ 766 rows are written for every unit and period (they wait
+   then the time until Grafana's rows (766 estimate, table of units) are written for every unit and period (they wait
    while the backlog is stored).
 2. Questions, p50 and p95 per kind, computed per request (no reuse of results).
 3. Live traffic at ``--rate`` events/s through ingest, then: freshness (a new case → counted
@@ -36,7 +36,7 @@ from .province_data import history, load, preload, province_plan
 from .province_fresh import Freshness, freshness
 from .province_grafana import dashboard_times
 from .province_live import SAMPLES, LiveTraffic, health_during, p50_p95, question_times, report_times
-from .province_load import backfill, scorecard_rows_caught_up
+from .province_load import backfill, grafana_rows_caught_up
 from .report import Report
 
 TARGET_BACKFILL_EPS = 50_000
@@ -95,8 +95,8 @@ def bench_province(report: Report, shipped: Path, args: argparse.Namespace) -> N
             report.figure("  ratio to the slower raw rate", rate / slower * 100, "%")
             _memory(report, url, before, loaded, peak)
             report.figure(
-                "Grafana's QĐ 766 rows written, every unit and period, after the backfill in",
-                scorecard_rows_caught_up(port),
+                "Grafana's rows (766, table of units) written, every unit and period, after the backfill in",
+                grafana_rows_caught_up(port),
                 "s",
             )
             _questions(report, plan, port, "after the backfill", args.samples)

@@ -41,15 +41,15 @@ def _acknowledged(client: Any, total: int) -> int:
     return total - int(groups[0]["lag"] or 0) - int(groups[0]["pending"])
 
 
-def scorecard_rows_caught_up(port: int, timeout_s: float = 600.0) -> float:
-    """Seconds until metrics has written Grafana's QĐ 766 rows in a round begun from now (the
+def grafana_rows_caught_up(port: int, timeout_s: float = 600.0) -> float:
+    """Seconds until metrics has written Grafana's rows (the 766 estimate, the table of units) in a round begun from now (the
     rows wait while a backlog is stored: this is how far behind the backfill they end)."""
     started, since = time.perf_counter(), time.time()
     while time.perf_counter() - started < timeout_s:
         rows = httpx.get(f"http://127.0.0.1:{port}/v1/status", timeout=30).json()["this_process"][
-            "scorecard_rows"
+            "grafana_rows"
         ]
         if (rows["covers_since"] or 0) > since:
             return time.perf_counter() - started
         time.sleep(0.5)
-    raise SystemExit(f"metrics did not write the QĐ 766 rows within {timeout_s:.0f} s of the backfill")
+    raise SystemExit(f"metrics did not write Grafana's rows within {timeout_s:.0f} s of the backfill")

@@ -22,6 +22,7 @@ from tthc_contract.service_app import service_app
 from tthc_contract.streams import EVENTS, INGEST_STATS, METRICS_GROUP
 
 from . import reads
+from .grafana_rows import GrafanaRows
 from .health import health as service_health
 from .indicators import as_of_text, due_soon_body, indicator_list
 from .params import calendar_period, read_store, unit_or_404
@@ -31,7 +32,6 @@ from .reports.service import ReportBuilder
 from .results import RecentResults
 from .scorecard import files as scorecard_files
 from .scorecard import routes as scorecard_routes
-from .scorecard.table import ScorecardTable
 from .snapshots import SnapshotPublisher
 from .store import Store
 from .writer import WriterStats
@@ -50,7 +50,7 @@ class ApiState:
     """Why start-up is not over yet (migrations waiting for ClickHouse), or ``None``."""
     reports: RenderPool | None = None
     """Where reports are built and rendered (default: a pool of two render processes)."""
-    scorecard_rows: ScorecardTable | None = None
+    grafana_rows: GrafanaRows | None = None
     """The QĐ 766 rows Grafana reads, kept by this process (its progress in ``/v1/status``)."""
 
 
@@ -136,7 +136,7 @@ def create_api(state: ApiState) -> FastAPI:
                     "dead": state.writer.dead,
                     "last_flush_at": state.writer.last_flush_at,
                     "last_snapshot_at": state.snapshots.last_at,
-                    "scorecard_rows": state.scorecard_rows.status() if state.scorecard_rows else None,
+                    "grafana_rows": state.grafana_rows.status() if state.grafana_rows else None,
                     "failing": state.writer.failing,
                 },
             }

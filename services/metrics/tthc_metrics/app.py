@@ -30,6 +30,7 @@ from .api import ApiState, close_reports, create_api
 from .batcher import Batcher
 from .consumer import EventConsumer
 from .crash_witness import CrashWitness
+from .grafana_rows import GrafanaRows
 from .ops_sampler import run_sampler
 from .reports.delivery import ReportDelivery, Smtp
 from .reports.pool import RenderPool
@@ -38,7 +39,6 @@ from .results import RecentResults
 from .rollups.refresh import Changed
 from .rollups.service import Rollups
 from .schema.table_engines import topology_of
-from .scorecard.table import ScorecardTable
 from .seen import EventClaims
 from .snapshots import SnapshotPublisher
 from .startup import prepare_store
@@ -120,10 +120,10 @@ async def run(settings: Settings) -> None:
         lease=Lease(redis, "snapshots", holder=name),  # one publisher over all instances
     )
 
-    scorecard_rows = ScorecardTable(
+    grafana_rows = GrafanaRows(
         store,
         plan,
-        interval_s=settings.metrics_scorecard_interval_s,
+        interval_s=settings.metrics_grafana_rows_interval_s,
         repair_s=settings.metrics_snapshot_interval_s,
     )
 
@@ -131,7 +131,7 @@ async def run(settings: Settings) -> None:
         if count or changed:
             results.data_changed()
             snapshots.mark_dirty(changed.units)
-            scorecard_rows.cells_changed(changed, backlog=count >= settings.metrics_flush_rows)
+            grafana_rows.cells_changed(changed, backlog=count >= settings.metrics_flush_rows)
 
     consumer = EventConsumer(
         settings.redis_url,
@@ -154,7 +154,7 @@ async def run(settings: Settings) -> None:
         results,
         starting="applying migrations",
         reports=RenderPool(settings.metrics_report_renders),
-        scorecard_rows=scorecard_rows,
+        grafana_rows=grafana_rows,
     )
     api = create_api(api_state)
     watch_health(api_state, writer, snapshots)
@@ -172,7 +172,7 @@ async def run(settings: Settings) -> None:
             await archive.start()
             tasks += [
                 asyncio.create_task(snapshots.run()),
-                asyncio.create_task(scorecard_rows.run()),
+                asyncio.create_task(grafana_rows.run()),
                 asyncio.create_task(run_sampler(redis, settings.metrics_ops_sample_s)),
                 asyncio.create_task(StreamTrimmer(redis).run(settings.metrics_trim_s)),
                 asyncio.create_task(

@@ -55,11 +55,11 @@ STREAM_TRIMMED = Counter(
     "tthc_metrics_stream_trimmed_total",
     "Entries of tthc:events this process trimmed once every consumer group had stored them",
 )
-SCORECARD_SECONDS = Histogram(
-    "tthc_metrics_scorecard_round_seconds",
-    "Time to write one round of the QĐ 766 estimate rows Grafana reads (scorecard_points)",
+GRAFANA_ROWS_SECONDS = Histogram(
+    "tthc_metrics_grafana_rows_round_seconds",
+    "Time to write one round of the rows Grafana reads (scorecard_points, unit_indicators)",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
-SCORECARD_OWED = Gauge(
-    "tthc_metrics_scorecard_owed", "(unit, period) pairs of the QĐ 766 estimate rows waiting to be written"
+GRAFANA_ROWS_OWED = Gauge(
+    "tthc_metrics_grafana_rows_owed", "(unit, period) pairs of the rows Grafana reads waiting to be written"
 )

@@ -226,18 +226,25 @@ def fact_parts(store: Store) -> dict[str, int]:
     return dict.fromkeys(tables, 0) | {str(table): int(n) for table, n in rows}
 
 
-def units_with_due_between(store: Store, since: datetime, at: datetime, due_soon: timedelta) -> set[str]:
-    """Units holding an open item that became late in [since, at) (its due time passed), or
-    entered its due-soon window then (its due time less ``due_soon`` passed): their numbers
-    or due-soon lists changed by time alone. Reads the month cells' open items."""
+def cells_with_due_between(
+    store: Store, since: datetime, at: datetime, due_soon: timedelta, role: str = "snapshots"
+) -> set[tuple[str, date]]:
+    """(unit, month) of the month cells holding an open item that became late in [since, at)
+    (its due time passed), or entered its due-soon window then (its due time less ``due_soon``
+    passed): their numbers or due-soon lists changed by time alone. The month is its first day."""
     if at <= since:
         return set()
     lo, hi = sql_instant(since), sql_instant(at)
     soon_lo, soon_hi = sql_instant(since + due_soon), sql_instant(at + due_soon)
     crossed = f"arrayExists(p -> (p.1 >= '{lo}' AND p.1 < '{hi}') OR (p.1 > '{soon_lo}' AND p.1 <= '{soon_hi}'), pending)"
     sql = " UNION DISTINCT ".join(
-        f"SELECT DISTINCT unit FROM {kind.month_table} FINAL WHERE notEmpty(pending) AND {crossed}"
+        f"SELECT DISTINCT unit, month FROM {kind.month_table} FINAL WHERE notEmpty(pending) AND {crossed}"
         for kind in (CASES, FEEDBACK)
     )
-    rows = store.call("snapshots", lambda c: c.query(sql).result_rows)
-    return {str(row[0]) for row in rows}
+    rows = store.call(role, lambda c: c.query(sql).result_rows)
+    return {(str(unit), date(int(month) // 100, int(month) % 100, 1)) for unit, month in rows}
+
+
+def units_with_due_between(store: Store, since: datetime, at: datetime, due_soon: timedelta) -> set[str]:
+    """The units of ``cells_with_due_between``."""
+    return {unit for unit, _ in cells_with_due_between(store, since, at, due_soon)}

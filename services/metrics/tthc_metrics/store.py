@@ -71,7 +71,7 @@ def role_settings(role: str, topology: Topology) -> dict[str, Any]:
     the embedded engine three more calls each)."""
     if role == "write":
         return EVENT_INSERT_SETTINGS | (CLUSTER_INSERT if topology.kind == "cluster" else {})
-    if role == "scorecard":
+    if role == "grafana_rows":
         return FINAL_IN_PARTITIONS | ONE_THREAD
     return dict(FINAL_IN_PARTITIONS)
 

@@ -125,8 +125,27 @@ SCORECARD_POINTS = Table(
     replacing("(period, unit, code)", "computed_at"),
 )
 """The QĐ 766 estimate of every unit and period, item by item, as the scorecard's SQL computed
-it at ``computed_at`` (``scorecard.table``): Grafana's 766 dashboard reads these rows. The
+it at ``computed_at`` (``grafana_rows``): Grafana's 766 dashboard reads these rows. The
 newest computation of a row wins; ``parent`` lets the ranking read the units below one."""
+
+UNIT_INDICATORS = Table(
+    "unit_indicators",
+    (
+        "period String",
+        "unit String",
+        "indicator LowCardinality(String)",
+        "numerator UInt64",
+        "denominator UInt64",
+        "target Nullable(Float64)",
+        "shown String",
+        "computed_at DateTime64(6, 'UTC')",
+    ),
+    replacing("(period, unit, indicator)", "computed_at"),
+)
+"""Every unit's indicators for every period, numerator and denominator over its subtree, as
+``/v1/indicators`` counts them at ``computed_at`` (``grafana_rows``), the unit's own target and
+the text the overview's table of units shows («79,7% ✓»), which reads these rows. The newest
+computation of a row wins."""
 
 PLAN_TABLES = (UNITS, UNIT_ANCESTORS, UNIT_TARGETS, PERIODS, PROCEDURES, SCORECARD_ITEMS)
 
@@ -139,6 +158,7 @@ SCHEMA = Schema(
         *PLAN_TABLES,
         ALERT_CHANGES,
         SCORECARD_POINTS,
+        UNIT_INDICATORS,
         CASE_STATUS,
         FEEDBACK_STATUS,
         EVENTS_FEED,

@@ -1,7 +1,8 @@
-"""The rows Grafana's 766 dashboard reads (``scorecard_points``): written for what changed (a
-flush's cells, an open item falling late, a period that begins or ends), for the unit and every
-unit above it, each (unit, period) holding the estimate ``/v1/scorecard`` computes; nothing owed
-is lost when ClickHouse is away. Real Redis, the real ClickHouse engine."""
+"""The rows Grafana reads (``scorecard_points``, ``unit_indicators``): written for what changed
+(a flush's cells, an open item falling late, a period that begins or ends), for the unit and
+every unit above it, each (unit, period) holding the estimate ``/v1/scorecard`` computes and
+the counts ``/v1/indicators`` reads at the round's instant; nothing owed is lost when
+ClickHouse is away. Real Redis, the real ClickHouse engine."""
 
 from __future__ import annotations
 
@@ -17,18 +18,20 @@ import redis.asyncio as aredis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tthc_contract.indicators import INDICATORS
 from tthc_contract.periods import LOCAL_TZ, Period, parse_period, period_of
 from tthc_contract.plan import Plan
 from tthc_contract.qd766 import ITEMS, half_up
-from tthc_metrics.rollups.refresh import Changed
-from tthc_metrics.scorecard.service import scorecard
-from tthc_metrics.scorecard.table import (
+from tthc_metrics.grafana_rows import (
     DEFER_ROUNDS,
-    ScorecardTable,
+    GrafanaRows,
     every_period,
     open_periods,
     periods_of_day,
 )
+from tthc_metrics.reads import counts_by_unit
+from tthc_metrics.rollups.refresh import Changed
+from tthc_metrics.scorecard.service import scorecard
 from tthc_metrics.store import Store
 
 from ..clock import start_of_current
@@ -46,7 +49,26 @@ def rows(store: Store) -> dict[tuple[str, str], tuple[int, Decimal]]:
     return {(p, u): (n, Decimal(str(total or 0))) for p, u, n, total in found}
 
 
-def quiet(table: ScorecardTable, at: datetime) -> None:
+def indicator_rows(store: Store) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
+    """(period, unit) → {indicator: (numerator, denominator)}, the newest computation."""
+    sql = "SELECT period, unit, indicator, numerator, denominator FROM unit_indicators FINAL"
+    found: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for period, unit, code, num, den in store.call("read", lambda c: c.query(sql).result_rows):
+        found.setdefault((period, unit), {})[code] = (num, den)
+    return found
+
+
+def check_indicator_rows(store: Store, plan: Plan, at: datetime) -> None:
+    """Every indicator row holds the counts the API reads at ``at`` (``reads.counts_by_unit``)."""
+    written = indicator_rows(store)
+    assert written, "indicator rows written"
+    for (code, unit), by_indicator in written.items():
+        counts = counts_by_unit(store, plan, [parse_period(code)], at, [unit])[(unit, code)]
+        expected = {i.code: (counts[i.numerator], counts[i.denominator]) for i in INDICATORS}
+        assert by_indicator == expected, (code, unit)
+
+
+def quiet(table: GrafanaRows, at: datetime) -> None:
     """The table past its first round: nothing owed, its open periods those of ``at``."""
     table._take(at, repair=False)
     table._checked_at = at
@@ -66,7 +88,7 @@ async def test_a_flush_writes_its_periods_for_its_units_and_those_above(
     now = datetime.now(UTC)
     month = period_of(now - timedelta(days=70), "month")
     day = month.bounds()[0] + timedelta(days=3, hours=2)
-    table = ScorecardTable(store, plan)
+    table = GrafanaRows(store, plan)
     quiet(table, now)
     changed = await stored(
         store,
@@ -91,17 +113,23 @@ async def test_a_flush_writes_its_periods_for_its_units_and_those_above(
         assert items == len(ITEMS)
         assert float(half_up(Fraction(total), 2)) == card.total, (code, unit)
     assert scorecard(store, plan, "kt", month, now).total > 0
+    assert set(indicator_rows(store)) == set(written), "the same units and periods"
+    check_indicator_rows(store, plan, now)
+    assert indicator_rows(store)[(month.code, "kt")]["on_time_rate"] == (1, 2), "the late one counted"
 
 
 @pytest.mark.asyncio
-async def test_an_open_item_falling_late_rewrites_the_open_periods_of_its_unit(
-    store: Store, redis: aredis.Redis, plan: Plan
+@pytest.mark.parametrize("months_back", [0, 2], ids=["open month", "closed month"])
+async def test_an_open_item_falling_late_rewrites_the_periods_of_its_month_for_its_unit(
+    store: Store, redis: aredis.Redis, plan: Plan, months_back: int
 ) -> None:
+    """Its month, quarter and year: the indicators are judged at now whatever the period (the
+    API's rule), the estimate at the end of a period that has ended (unchanged there)."""
     now = datetime.now(UTC)
     if period_of(now + timedelta(seconds=5), "month") != period_of(now, "month"):
         await asyncio.sleep(6)  # the case, its due time and the round in one month
         now = datetime.now(UTC)
-    received_at = start_of_current("month", now)
+    received_at = start_of_current("month", now - timedelta(days=31 * months_back))
     due = now + timedelta(seconds=2)
     await stored(
         store,
@@ -109,21 +137,22 @@ async def test_an_open_item_falling_late_rewrites_the_open_periods_of_its_unit(
         plan,
         [received("000.00.31.H12-ROWS-0003", received_at.isoformat(), due=due.isoformat())],
     )
-    table = ScorecardTable(store, plan)
+    table = GrafanaRows(store, plan)
     quiet(table, now)
     await asyncio.to_thread(table._round, table._take(now, repair=False), now)
     assert rows(store) == {}, "nothing changed by flushes this table was told of, no time passed"
     later = due + timedelta(seconds=1)
     await asyncio.to_thread(table._round, table._take(later, repair=False), later)
     written = rows(store)
-    assert {p for p, _ in written} == {p.code for p in open_periods(later)}
+    month = period_of(received_at, "month")
+    assert {p for p, _ in written} == {
+        p.code for p in periods_of_day(received_at.astimezone(LOCAL_TZ).date())
+    }
     assert {u for _, u in written} == set(plan.ancestors("kt"))
-    [on_time] = [
-        i
-        for i in scorecard(store, plan, "kt", period_of(later, "month"), later).items()
-        if i.code == "ON_TIME"
-    ]
-    assert (on_time.numerator, on_time.denominator) == (0, 1), "judged late at the round's instant"
+    assert indicator_rows(store)[(month.code, "kt")]["on_time_rate"] == (0, 1), "late at the round's instant"
+    check_indicator_rows(store, plan, later)
+    [on_time] = [i for i in scorecard(store, plan, "kt", month, later).items() if i.code == "ON_TIME"]
+    assert (on_time.numerator, on_time.denominator) == ((0, 1) if months_back == 0 else (1, 1))
     for (code, unit), (_, total) in written.items():
         assert (
             float(half_up(Fraction(total), 2))
@@ -140,7 +169,7 @@ async def test_an_open_item_falling_late_rewrites_the_open_periods_of_its_unit(
 def test_every_unit_is_owed_its_open_periods_on_repair_and_when_a_period_turns(
     plan: Plan, before: datetime, gap: timedelta, repair: bool
 ) -> None:
-    table = ScorecardTable(None, plan)  # type: ignore[arg-type]  # no I/O here
+    table = GrafanaRows(None, plan)  # type: ignore[arg-type]  # no I/O here
     start, at = before.replace(tzinfo=UTC), before.replace(tzinfo=UTC) + gap
     quiet(table, start)
     owed = table._take(at, repair)
@@ -172,7 +201,7 @@ def test_a_start_owes_every_period_grafana_lists_open_ones_first(at: datetime) -
 @pytest.mark.asyncio
 async def test_what_is_owed_is_kept_while_clickhouse_is_away(plan: Plan) -> None:
     away = Store("http://127.0.0.1:9/tthc")  # nothing listens on the discard port
-    table = ScorecardTable(away, plan, interval_s=0.05)
+    table = GrafanaRows(away, plan, interval_s=0.05)
     task = asyncio.create_task(table.run())
     try:
         await eventually(lambda: table.failed_rounds >= 2)
@@ -186,7 +215,7 @@ async def test_what_is_owed_is_kept_while_clickhouse_is_away(plan: Plan) -> None
 
 @pytest.mark.asyncio
 async def test_rounds_wait_for_a_backlog_but_not_without_end(plan: Plan) -> None:
-    table = ScorecardTable(None, plan, interval_s=0.2)  # type: ignore[arg-type]  # no I/O here
+    table = GrafanaRows(None, plan, interval_s=0.2)  # type: ignore[arg-type]  # no I/O here
     start = time.monotonic()
     assert not table._deferred(start), "no backlog seen"
     table.cells_changed(Changed(), backlog=True)
@@ -210,7 +239,7 @@ def test_a_flush_owes_the_month_quarter_and_year_of_each_changed_cell(
 ) -> None:
     """Against the contract's ``period_of`` at each day's local noon: quarters' edges (March,
     April), years' (December, January), and no period before 2020 (Grafana lists none)."""
-    table = ScorecardTable(None, plan)  # type: ignore[arg-type]  # no I/O here
+    table = GrafanaRows(None, plan)  # type: ignore[arg-type]  # no I/O here
     quiet(table, datetime(2032, 1, 1, tzinfo=UTC))
     table.cells_changed(Changed(case_cells=set(cells), feedback_cells=set(feedback)))
     expected: dict[Period, set[str]] = {}

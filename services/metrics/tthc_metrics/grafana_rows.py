@@ -1,26 +1,32 @@
-"""The QĐ 766 estimate of every unit and period, kept in ``scorecard_points`` for Grafana.
+"""The rows Grafana reads where computing in the panel costs too much: the QĐ 766 estimate
+(``scorecard_points``) and the indicators of every unit (``unit_indicators``), for every unit
+and period.
 
-Grafana's «Ước tính điểm 766» reads rows, not the estimate: computing it costs the embedded
-engine about 50 ms of planning per statement, and the dashboard has 16 of them. The rows are
-written by the scorecard's own SQL (``tthc_dashboards.scorecard_sql.points_rows``, which the
-display tests hold to ``/v1/scorecard``), for what changed:
+Grafana's «Ước tính điểm 766» and the overview's table of every unit read rows, not what they
+show: computing it costs the embedded engine about 50 ms of planning per statement (the 766
+dashboard has 16 of them; the table of units folds the period's cells over the whole tree).
+The rows are written by the panels' own SQL (``tthc_dashboards.scorecard_sql.points_rows``
+and ``indicator_rows_sql.indicator_rows``, which the display tests hold to ``/v1/scorecard``
+and ``/v1/indicators``), for what changed:
 
 - each cell a flush changed: its month, quarter and year, for its unit and every unit above;
-- time alone: the open periods (judged at now) of the units holding an open item whose due time
-  passed since the last round (the month cells' ``pending``, as the snapshot publisher checks);
+- time alone: the month, quarter and year of each month cell holding an open item whose due
+  time passed since the last round (its ``pending``, as the snapshot publisher checks), for
+  its unit and every unit above (the indicators are judged at now, like the API's; the
+  estimate at min(now, end of the period), so only its open periods move);
 - every ``repair_s``, and when a period begins, the open periods of every unit (and the
-  periods that just ended, written a last time: judged at their end from then on);
+  periods that just ended, written a last time);
 - at start, every period of every unit since 2020 (the periods Grafana lists), the open ones
-  first: the plan (its tree, catalogue, published values) may have changed.
+  first: the plan (its tree, targets, catalogue, published values) may have changed.
 
 A round runs at most every ``interval_s`` and never sooner than twice what the last one took,
 in a worker thread, its statements on one thread of the engine (``store.ONE_THREAD``); while
 metrics catches up on a backlog (a full batch within the last interval) rounds wait for it, at
 most ``DEFER_ROUNDS`` intervals, so a backfill is not slowed by rows that the next batches
 change again. Grafana's rows therefore lag the events by about one interval (30 s by default,
-the dashboards' refresh), while ``/v1/scorecard`` is computed per request. Each metrics
-instance writes what its own flushes changed, with no lease: a row's version is the instant of
-its computation, so the newest wins whatever the order of writes. What is owed is at most every
+the dashboards' refresh), while the API computes per request. Each metrics instance writes
+what its own flushes changed, with no lease: a row's version is the instant of its
+computation, so the newest wins whatever the order of writes. What is owed is at most every
 (unit, period) pair, held as sets of the plan's unit codes: about 145,000 pairs for a province
 of 1,207 units over the periods since 2020 (about 10 MB, only until the first round after a
 start).
@@ -37,21 +43,23 @@ from tthc_contract.logs import get_logger
 from tthc_contract.periods import Period, all_periods, period_of
 from tthc_contract.plan import Plan
 from tthc_dashboards.grafana_sql import expand
+from tthc_dashboards.indicator_rows_sql import indicator_rows
 from tthc_dashboards.scorecard_sql import LISTED, points_rows
 
-from .. import observability as om
-from .. import reads
-from ..query_params import Formatted
-from ..rollups.refresh import Changed
-from ..schema.plan_rows import FIRST_YEAR
-from ..store import Store, StoreUnavailable
+from . import observability as om
+from . import reads
+from .query_params import Formatted
+from .rollups.refresh import Changed
+from .schema.plan_rows import FIRST_YEAR
+from .store import Store, StoreUnavailable
 
-log = get_logger("tthc.metrics.scorecard_table")
+log = get_logger("tthc.metrics.grafana_rows")
 CHUNK = 2_000
 """Units per statement."""
 DEFER_ROUNDS = 10
 """While metrics catches up on a backlog, a round waits at most this many intervals."""
-STATEMENT = points_rows(LISTED)
+STATEMENTS = (points_rows(LISTED), indicator_rows(LISTED))
+"""What a round writes for each owed period and its units: the estimate, the indicators."""
 Owed = dict[Period, set[str]]
 
 
@@ -77,9 +85,18 @@ def every_period(at: datetime) -> list[Period]:
     )
 
 
-def statement(period: Period, at: datetime) -> str:
-    """``points_rows`` for ``period``, judged (and versioned) at ``at``."""
-    return expand(STATEMENT, at, at, {"period": period.code, "period_kind": period.kind}, now=at)
+def owe_months(owed: Owed, by_month: dict[date, set[str]]) -> None:
+    """Owe the month, quarter and year of each month (its first day) for its units; months
+    before ``FIRST_YEAR`` have no period Grafana lists."""
+    for month, units in by_month.items():
+        for period in periods_of_day(month) if month.year >= FIRST_YEAR else ():
+            owed.setdefault(period, set()).update(units)
+
+
+def statements(period: Period, at: datetime) -> list[str]:
+    """``STATEMENTS`` for ``period``, judged (and versioned) at ``at``."""
+    variables = {"period": period.code, "period_kind": period.kind}
+    return [expand(s, at, at, variables, now=at) for s in STATEMENTS]
 
 
 def write(store: Store, plan: Plan, owed: Owed, at: datetime) -> int:
@@ -88,15 +105,15 @@ def write(store: Store, plan: Plan, owed: Owed, at: datetime) -> int:
     written = 0
     for period, units in owed.items():
         scored = sorted({up for unit in units if unit in plan.unit_codes for up in plan.ancestors(unit)})
-        sql = statement(period, at)
-        for start in range(0, len(scored), CHUNK):
-            params = {"units": Formatted(scored[start : start + CHUNK])}
-            store.call("scorecard", lambda c, s=sql, p=params: c.command(s, parameters=p))
+        for sql in statements(period, at):
+            for start in range(0, len(scored), CHUNK):
+                params = {"units": Formatted(scored[start : start + CHUNK])}
+                store.call("grafana_rows", lambda c, s=sql, p=params: c.command(s, parameters=p))
         written += len(scored)
     return written
 
 
-class ScorecardTable:
+class GrafanaRows:
     def __init__(
         self, store: Store, plan: Plan, *, interval_s: float = 30.0, repair_s: float = 300.0
     ) -> None:
@@ -133,9 +150,7 @@ class ScorecardTable:
         for cells in (changed.case_cells, changed.feedback_cells):
             for unit, day in cells:
                 by_month.setdefault(day.replace(day=1), set()).add(unit)
-        for month, units in by_month.items():
-            for period in periods_of_day(month) if month.year >= FIRST_YEAR else ():
-                self._owed.setdefault(period, set()).update(units)
+        owe_months(self._owed, by_month)
 
     def _take(self, at: datetime, repair: bool) -> Owed:
         """What this round writes (on the event loop: flushes add to ``_owed`` there)."""
@@ -157,11 +172,15 @@ class ScorecardTable:
             self._owed.setdefault(period, set()).update(units)
 
     def _round(self, owed: Owed, at: datetime) -> int:
-        """The units whose open items fell late since the last round, then the writes (blocking)."""
+        """The cells whose open items fell late since the last round, then the writes (blocking)."""
         if self._checked_at is not None:
-            crossed = reads.units_with_due_between(self.store, self._checked_at, at, timedelta(0))
-            for period in open_periods(at) if crossed else ():
-                owed.setdefault(period, set()).update(crossed)
+            crossed = reads.cells_with_due_between(
+                self.store, self._checked_at, at, timedelta(0), "grafana_rows"
+            )
+            by_month: dict[date, set[str]] = {}
+            for unit, month in crossed:
+                by_month.setdefault(month, set()).add(unit)
+            owe_months(owed, by_month)
         written = write(self.store, self.plan, owed, at)
         self._checked_at = at
         return written
@@ -186,7 +205,7 @@ class ScorecardTable:
             everything = self._everything
             at = datetime.now(UTC)
             owed = self._take(at, repair)
-            om.SCORECARD_OWED.set(sum(len(u) for u in owed.values()))
+            om.GRAFANA_ROWS_OWED.set(sum(len(u) for u in owed.values()))
             try:
                 written = await asyncio.to_thread(self._round, owed, at)
             except asyncio.CancelledError:
@@ -195,13 +214,13 @@ class ScorecardTable:
             except StoreUnavailable as exc:
                 self._give_back(owed, everything)
                 self.failed_rounds += 1
-                log.warning("metrics.scorecard_rows_failed", error=str(exc)[:300])
+                log.warning("metrics.grafana_rows_failed", error=str(exc)[:300])
             else:
                 self.last_at, self.covers_since = time.time(), began
                 next_repair = next_repair + self.repair_s if repair else next_repair
                 if everything:
-                    log.info("metrics.scorecard_rows_written", pairs=written, periods=len(owed))
+                    log.info("metrics.grafana_rows_written", pairs=written, periods=len(owed))
             took = time.monotonic() - started
-            om.SCORECARD_SECONDS.observe(took)
+            om.GRAFANA_ROWS_SECONDS.observe(took)
             last = time.monotonic()
             await asyncio.sleep(max(self.interval_s, 2 * took))
