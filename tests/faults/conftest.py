@@ -80,10 +80,14 @@ def check_indicators(port: str, events: list[dict[str, Any]], plan: Plan, period
 
 def grafana_rows_written(port: str, process: subprocess.Popen[bytes]) -> datetime:
     """Wait for a round of the rows Grafana reads that began after every event was stored; the
-    instant it began."""
+    instant it began. The start's round writes every period since 2020 at nice 10 and may be
+    under way: on a machine busy with other tests it took 105 s, hence the longer wait."""
     since = time.time()
     final = wait_status(
-        port, lambda s: (s["this_process"]["grafana_rows"]["covers_since"] or 0) > since, process=process
+        port,
+        lambda s: (s["this_process"]["grafana_rows"]["covers_since"] or 0) > since,
+        timeout=600,
+        process=process,
     )
     return datetime.fromtimestamp(final["this_process"]["grafana_rows"]["covers_since"], UTC)
 

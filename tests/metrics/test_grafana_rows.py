@@ -249,3 +249,12 @@ def test_a_flush_owes_the_month_quarter_and_year_of_each_changed_cell(
             if day.year >= 2020:
                 expected.setdefault(period_of(noon, kind), set()).add(unit)
     assert table._owed == expected
+
+
+def test_rounds_run_on_one_thread_of_the_engine_below_the_pipelines_priority(store: Store) -> None:
+    """The writer's client runs its statements on one thread at nice 10 (the engine sets its
+    threads to it while a statement runs); the consumer's and the API's keep the default 0."""
+    ask = "SELECT getSetting('max_threads'), getSetting('os_thread_priority')"
+    assert store.call("grafana_rows", lambda c: c.query(ask).first_row) == (1, 10)
+    for role in ("write", "read"):
+        assert store.call(role, lambda c: c.query(ask).first_row)[1] == 0, role

@@ -19,8 +19,9 @@ and ``/v1/indicators``), for what changed:
 - at start, every period of every unit since 2020 (the periods Grafana lists), the open ones
   first: the plan (its tree, targets, catalogue, published values) may have changed.
 
-A round runs at most every ``interval_s`` and never sooner than twice what the last one took,
-in a worker thread, its statements on one thread of the engine (``store.ONE_THREAD``); while
+A round runs at most every ``interval_s`` and never sooner than twice what the last one took
+(but the start's round of every period, a one-off, is followed after one interval),
+in a worker thread, its statements on one thread of the engine at nice 10 (``store.BACKGROUND``); while
 metrics catches up on a backlog (a full batch within the last interval) rounds wait for it, at
 most ``DEFER_ROUNDS`` intervals, so a backfill is not slowed by rows that the next batches
 change again. Grafana's rows therefore lag the events by about one interval (30 s by default,
@@ -223,4 +224,5 @@ class GrafanaRows:
             took = time.monotonic() - started
             om.GRAFANA_ROWS_SECONDS.observe(took)
             last = time.monotonic()
-            await asyncio.sleep(max(self.interval_s, 2 * took))
+            # the rows' work takes at most a third of a core; the start's round is a one-off
+            await asyncio.sleep(self.interval_s if everything else max(self.interval_s, 2 * took))

@@ -61,9 +61,11 @@ class StoreUnavailable(Exception):
 
 FINAL_IN_PARTITIONS = {"do_not_merge_across_partitions_select_final": 1}
 """``FINAL`` never merges across partitions: every partitioned table's key holds its day."""
-ONE_THREAD = {"max_threads": 1}
-"""Background work (the QĐ 766 rows for Grafana) runs on one thread: a round never takes both
-cores of a small machine from the consumer and the API."""
+BACKGROUND = {"max_threads": 1, "os_thread_priority": 10}
+"""Background work (the rows Grafana reads) runs on one thread, at nice 10 (the engine sets the
+threads executing the statement to it for its duration, and back after; raising a thread's nice
+needs no privilege): a round never takes both cores of a small machine from the consumer and
+the API, and yields the one it runs on to them."""
 
 
 def role_settings(role: str, topology: Topology) -> dict[str, Any]:
@@ -72,7 +74,7 @@ def role_settings(role: str, topology: Topology) -> dict[str, Any]:
     if role == "write":
         return EVENT_INSERT_SETTINGS | (CLUSTER_INSERT if topology.kind == "cluster" else {})
     if role == "grafana_rows":
-        return FINAL_IN_PARTITIONS | ONE_THREAD
+        return FINAL_IN_PARTITIONS | BACKGROUND
     return dict(FINAL_IN_PARTITIONS)
 
 
