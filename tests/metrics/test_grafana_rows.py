@@ -258,3 +258,21 @@ def test_rounds_run_on_one_thread_of_the_engine_below_the_pipelines_priority(sto
     assert store.call("grafana_rows", lambda c: c.query(ask).first_row) == (1, 10)
     for role in ("write", "read"):
         assert store.call(role, lambda c: c.query(ask).first_row)[1] == 0, role
+
+
+@pytest.mark.asyncio
+async def test_a_stop_ends_a_round_at_its_next_statement(store: Store, plan: Plan) -> None:
+    """A start's round (every period since 2020) runs for minutes on a busy machine; the
+    service's stop waits for the round's thread, so the thread stops between two statements
+    and what it owed is owed again."""
+    table = GrafanaRows(store, plan, interval_s=0.01)
+    task = asyncio.create_task(table.run())
+    await eventually(lambda: table.in_round and not table._everything)
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await eventually(lambda: not table.in_round, timeout=10)
+    all_pairs = len(every_period(datetime.now(UTC))) * len(plan.unit_codes)
+    assert 0 < len(rows(store)) < all_pairs, "stopped part-way, not after every period"
+    assert table._everything, "what it owed is owed again"

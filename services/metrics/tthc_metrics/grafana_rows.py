@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -100,14 +101,21 @@ def statements(period: Period, at: datetime) -> list[str]:
     return [expand(s, at, at, variables, now=at) for s in STATEMENTS]
 
 
-def write(store: Store, plan: Plan, owed: Owed, at: datetime) -> int:
+class RoundStopped(Exception):
+    """The service is stopping: a round ends between two statements, not after all of them."""
+
+
+def write(store: Store, plan: Plan, owed: Owed, at: datetime, stopping: threading.Event | None = None) -> int:
     """The rows of each owed period for its units and every unit above them (blocking);
-    returns how many (unit, period) pairs were written."""
+    returns how many (unit, period) pairs were written. Raises ``RoundStopped`` before the next
+    statement once ``stopping`` is set (a start's round runs for minutes on a busy machine)."""
     written = 0
     for period, units in owed.items():
         scored = sorted({up for unit in units if unit in plan.unit_codes for up in plan.ancestors(unit)})
         for sql in statements(period, at):
             for start in range(0, len(scored), CHUNK):
+                if stopping is not None and stopping.is_set():
+                    raise RoundStopped
                 params = {"units": Formatted(scored[start : start + CHUNK])}
                 store.call("grafana_rows", lambda c, s=sql, p=params: c.command(s, parameters=p))
         written += len(scored)
@@ -127,6 +135,10 @@ class GrafanaRows:
         self._open: list[Period] = []
         self._checked_at: datetime | None = None
         self._backlog_at = -math.inf
+        self._stopping = threading.Event()
+        self.in_round = False
+        """Whether a round's thread is writing (it outlives a cancelled task until its next
+        statement)."""
         self.last_at: float | None = None
         """When the last round ended (``time.time()``)."""
         self.failed_rounds = 0
@@ -174,17 +186,21 @@ class GrafanaRows:
 
     def _round(self, owed: Owed, at: datetime) -> int:
         """The cells whose open items fell late since the last round, then the writes (blocking)."""
-        if self._checked_at is not None:
-            crossed = reads.cells_with_due_between(
-                self.store, self._checked_at, at, timedelta(0), "grafana_rows"
-            )
-            by_month: dict[date, set[str]] = {}
-            for unit, month in crossed:
-                by_month.setdefault(month, set()).add(unit)
-            owe_months(owed, by_month)
-        written = write(self.store, self.plan, owed, at)
-        self._checked_at = at
-        return written
+        self.in_round = True
+        try:
+            if self._checked_at is not None:
+                crossed = reads.cells_with_due_between(
+                    self.store, self._checked_at, at, timedelta(0), "grafana_rows"
+                )
+                by_month: dict[date, set[str]] = {}
+                for unit, month in crossed:
+                    by_month.setdefault(month, set()).add(unit)
+                owe_months(owed, by_month)
+            written = write(self.store, self.plan, owed, at, self._stopping)
+            self._checked_at = at
+            return written
+        finally:
+            self.in_round = False
 
     def _deferred(self, since: float) -> bool:
         """Whether this round waits: while metrics catches up on a backlog (a full batch within
@@ -210,6 +226,7 @@ class GrafanaRows:
             try:
                 written = await asyncio.to_thread(self._round, owed, at)
             except asyncio.CancelledError:
+                self._stopping.set()  # the thread ends at its next statement: the stop waits for it
                 self._give_back(owed, everything)  # stopped: owed still, as status says
                 raise
             except StoreUnavailable as exc:
