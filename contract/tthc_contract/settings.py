@@ -136,9 +136,10 @@ class Settings(BaseSettings):
     metrics_snapshot_min_gap_ms: int = Field(1000, ge=0)
     """Snapshots after flushes are coalesced: at most one per gap."""
     metrics_grafana_rows_interval_s: float = Field(30.0, gt=0)
-    """The QĐ 766 estimate rows Grafana reads (``scorecard_points``) are written for what
-    changed at most this often (and never sooner than the last round took); every unit's open
-    periods every ``metrics_snapshot_interval_s``."""
+    """The rows Grafana reads (the QĐ 766 estimate, ``scorecard_points``; every unit's
+    indicators, ``unit_indicators``) are written for what changed at most this often (and never
+    sooner than twice what the last round took); every unit's open periods every
+    ``metrics_snapshot_interval_s``."""
     metrics_report_renders: int = Field(2, ge=1, le=32)
     """Report files rendered at once, each in a process of its own; as many more reports may
     wait for one, and a report beyond that is answered 503 with Retry-After."""

@@ -3,8 +3,8 @@
 1. Backfill: the province's history (``--communes`` × 7 departments, ``--cases-per-year`` ×
    ``--years``) loaded into the stream, then stored by metrics; events/s end to end against
    the same run's raw rates (XREADGROUP+XACK of the same entries; insert of the same rows);
-   then the time until Grafana's rows (766 estimate, table of units) are written for every unit and period (they wait
-   while the backlog is stored).
+   then the time until Grafana's rows (the 766 estimate, the table of units) are written for
+   every unit and period (they wait while the backlog is stored).
 2. Questions, p50 and p95 per kind, computed per request (no reuse of results).
 3. Live traffic at ``--rate`` events/s through ingest, then: freshness (a new case → counted
    by ``/v1/indicators``, two ways of waiting and each step: ``province_fresh``), the same

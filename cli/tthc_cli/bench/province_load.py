@@ -42,8 +42,9 @@ def _acknowledged(client: Any, total: int) -> int:
 
 
 def grafana_rows_caught_up(port: int, timeout_s: float = 600.0) -> float:
-    """Seconds until metrics has written Grafana's rows (the 766 estimate, the table of units) in a round begun from now (the
-    rows wait while a backlog is stored: this is how far behind the backfill they end)."""
+    """Seconds until metrics has written Grafana's rows (the 766 estimate, the table of units)
+    in a round begun from now (the rows wait while a backlog is stored: this is how far behind
+    the backfill they end)."""
     started, since = time.perf_counter(), time.time()
     while time.perf_counter() - started < timeout_s:
         rows = httpx.get(f"http://127.0.0.1:{port}/v1/status", timeout=30).json()["this_process"][

@@ -20,9 +20,9 @@ and ``/v1/indicators``), for what changed:
   first: the plan (its tree, targets, catalogue, published values) may have changed.
 
 A round runs at most every ``interval_s`` and never sooner than twice what the last one took
-(but the start's round of every period, a one-off, is followed after one interval),
-in a worker thread, its statements on one thread of the engine at nice 10 (``store.BACKGROUND``); while
-metrics catches up on a backlog (a full batch within the last interval) rounds wait for it, at
+(but the start's round of every period, a one-off, is followed after one interval), in a
+worker thread, its statements on one thread of the engine at nice 10 (``store.BACKGROUND``),
+and a stop ends it before its next statement; while metrics catches up on a backlog (a full batch within the last interval) rounds wait for it, at
 most ``DEFER_ROUNDS`` intervals, so a backfill is not slowed by rows that the next batches
 change again. Grafana's rows therefore lag the events by about one interval (30 s by default,
 the dashboards' refresh), while the API computes per request. Each metrics instance writes
